@@ -1,0 +1,223 @@
+"""`make run`: NATS (reused if one answers, else started from the wheel), the three services and the
+gateway as child processes, their endpoints printed, and a check that an event crosses the system.
+
+Ctrl-C (or SIGTERM) stops everything; the data folder keeps the state for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+import grpc
+from grantflow.applications.v1 import applications_service_pb2 as apps_pb
+from grantflow.applications.v1 import applications_service_pb2_grpc as apps_grpc
+from grantflow.applications.v1 import competitions_pb2
+from grantflow.common.v1 import money_pb2
+from grantflow.scoring.v1 import scoring_service_pb2 as scoring_pb
+from grantflow.scoring.v1 import scoring_service_pb2_grpc as scoring_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from grantflow_runtime.config import SERVICES, Config
+from grantflow_runtime.context import Identity, Role
+from grantflow_runtime.grpc_server import identity_metadata
+from grantflow_runtime.natsserver import NatsServer, is_listening
+
+START_TIMEOUT_S = 60.0
+MODULES = {**{s: f"grantflow_{s}.app" for s in SERVICES}, "gateway": "grantflow_gateway.app"}
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+class Stack:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.nats: NatsServer | None = None
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start_nats(self) -> str:
+        url = urlparse(self.config.nats_url.split(",")[0])
+        host, port = url.hostname or "127.0.0.1", url.port or 4222
+        if is_listening(host, port):
+            _say(f"  nats        {self.config.nats_url}  (already running, reused)")
+            return "reused"
+        if self.config.nats_embedded == "never":
+            raise SystemExit(f"no NATS at {self.config.nats_url} and GRANTFLOW_NATS_EMBEDDED=never")
+        self.nats = NatsServer(self.config.data_dir / "nats", host=host, port=port)
+        self.nats.start()
+        _say(f"  nats        {self.config.nats_url}  (embedded, store {self.nats.data_dir})")
+        return "embedded"
+
+    def start_processes(self) -> None:
+        logs = self.config.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "GRANTFLOW_DATA_DIR": str(self.config.data_dir)}
+        env.setdefault("GRANTFLOW_LOG_FORMAT", "json")
+        for name, module in MODULES.items():
+            out = (logs / f"{name}.log").open("ab")
+            self.children[name] = subprocess.Popen(
+                [sys.executable, "-m", module], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    async def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        pending = set(MODULES)
+        while pending:
+            for name in sorted(pending):
+                child = self.children[name]
+                if child.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {child.returncode}; see {self.config.data_dir / 'logs' / name}.log"
+                    )
+                if await self._is_ready(name):
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready within {START_TIMEOUT_S:.0f}s: {', '.join(sorted(pending))}")
+            if pending:
+                await asyncio.sleep(0.2)
+
+    async def _is_ready(self, name: str) -> bool:
+        if name == "gateway":
+            url = f"http://{self.config.gateway_host}:{self.config.gateway_port}/healthz"
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    return bool(response.status == 200)
+            except OSError:
+                return False
+        async with grpc.aio.insecure_channel(self.config.service_addrs[name]) as channel:
+            try:
+                reply = await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=1
+                )
+            except grpc.aio.AioRpcError:
+                return False
+        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.config.shutdown_grace_s + 5
+        for name, child in self.children.items():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _say(f"  {name} did not stop in time; killed")
+                child.kill()
+                child.wait()
+        if self.nats is not None:
+            self.nats.stop()
+
+    def first_exited(self) -> str | None:
+        for name, child in self.children.items():
+            if child.poll() is not None:
+                return name
+        return None
+
+
+async def event_path_check(config: Config) -> float:
+    """Create (idempotently) and open one competition, then wait for scoring to have its rubric:
+    a command, its outbox event, the relay, JetStream and a consumer in another service."""
+    funder = identity_metadata(Identity(subject="devstack", role=Role.ADMIN))
+    started = time.monotonic()
+    async with grpc.aio.insecure_channel(config.service_addrs["applications"]) as apps_channel:
+        apps = apps_grpc.ApplicationsServiceStub(apps_channel)
+        opens, closes = Timestamp(), Timestamp()
+        now = datetime.now(UTC)
+        opens.FromDatetime(now)
+        closes.FromDatetime(now + timedelta(days=365))
+        rub = lambda roubles: money_pb2.Money(minor_units=roubles * 100, currency_code="RUB")  # noqa: E731
+        competition = await apps.CreateCompetition(
+            apps_pb.CreateCompetitionRequest(
+                request_id="devstack-event-path-check",
+                competition=competitions_pb2.Competition(
+                    title="Event path check",
+                    description="Created by make run to show an event crossing the system.",
+                    direction_codes=["civil-society"],
+                    min_grant=rub(100_000),
+                    max_grant=rub(1_000_000),
+                    budget=rub(10_000_000),
+                    opens_at=opens,
+                    closes_at=closes,
+                    time_zone="Europe/Moscow",
+                    max_duration_months=12,
+                ),
+            ),
+            metadata=funder,
+            timeout=5,
+        )
+        if competition.state == competitions_pb2.Competition.STATE_DRAFT:
+            await apps.OpenCompetition(apps_pb.OpenCompetitionRequest(id=competition.id), metadata=funder, timeout=5)
+    async with grpc.aio.insecure_channel(config.service_addrs["scoring"]) as scoring_channel:
+        scoring = scoring_grpc.ScoringServiceStub(scoring_channel)
+        while True:
+            try:
+                await scoring.GetRubric(
+                    scoring_pb.GetRubricRequest(competition_id=competition.id), metadata=funder, timeout=5
+                )
+                return time.monotonic() - started
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() - started > 30:
+                    raise
+                await asyncio.sleep(0.1)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    config = Config.from_env()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started = time.monotonic()
+    _say(f"Grantflow starting (data in {config.data_dir})")
+    try:
+        stack.start_nats()
+        stack.start_processes()
+        await stack.wait_ready()
+        _say(f"  all services SERVING in {time.monotonic() - started:.1f}s")
+        for name in SERVICES:
+            _say(f"  {name:<12}grpc://{config.service_addrs[name]}  (health, reflection)")
+        _say(f"  gateway     http://{config.gateway_host}:{config.gateway_port}/healthz")
+        _say(f"  logs        {config.data_dir / 'logs'}")
+        took = await event_path_check(config)
+        _say(f"  event path  applications -> outbox -> JetStream -> scoring: ok ({took * 1000:.0f} ms)")
+        if args.once:
+            return 0
+        _say("Running. Ctrl-C stops everything; the data stays for the next run.")
+        while not stop.is_set():
+            exited = stack.first_exited()
+            if exited is not None:
+                _say(f"{exited} exited unexpectedly; stopping (see its log)")
+                return 1
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+        return 0
+    finally:
+        _say("Stopping...")
+        stack.stop()
+        _say("Stopped.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="grantflow-devstack", description=__doc__)
+    parser.add_argument("--once", action="store_true", help="start, check, then stop (for tests and CI)")
+    sys.exit(asyncio.run(main_async(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""The gRPC server bootstrap every service uses: health, reflection, interceptors, limits, shutdown."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from grantflow_runtime.config import Config
+from grantflow_runtime.context import REQUEST_ID_KEY, Identity, Role, bound, new_request_id
+from grantflow_runtime.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from grantflow_runtime.logs import get_logger
+
+log = get_logger(__name__)
+
+ERROR_DOMAIN = "grantflow.io"
+
+# Identity headers set by the gateway after it verified the caller's token.
+SUBJECT_KEY = "x-grantflow-subject"
+ROLE_KEY = "x-grantflow-role"
+ORGANISATION_KEY = "x-grantflow-organisation-id"
+EXPERT_KEY = "x-grantflow-expert-id"
+
+_CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+)
+
+
+def status_code_for(error: DomainError) -> grpc.StatusCode:
+    for kind, code in _CODES:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def rich_status(error: DomainError, *, service: str) -> grpc.Status:
+    """A `google.rpc.Status` with ErrorInfo and, for invalid arguments, a BadRequest of field violations."""
+    code = status_code_for(error)
+    details: list[any_pb2.Any] = []
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata={"service": service}))
+    details.append(info)
+    if isinstance(error, InvalidArgument):
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description, reason=v.rule.upper()
+                )
+                for v in error.violations
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(bad_request)
+        details.append(packed)
+    status = status_pb2.Status(code=code.value[0], message=error.message, details=details)
+    return rpc_status.to_status(status)
+
+
+def identity_from_metadata(metadata: dict[str, str]) -> Identity | None:
+    subject = metadata.get(SUBJECT_KEY, "")
+    role = metadata.get(ROLE_KEY, "")
+    if not subject or not role:
+        return None
+    try:
+        parsed = Role(role)
+    except ValueError as exc:
+        raise Unauthenticated(f"unknown role {role!r}") from exc
+    return Identity(
+        subject=subject,
+        role=parsed,
+        organisation_id=metadata.get(ORGANISATION_KEY, ""),
+        expert_id=metadata.get(EXPERT_KEY, ""),
+    )
+
+
+def identity_metadata(identity: Identity) -> tuple[tuple[str, str], ...]:
+    pairs = [(SUBJECT_KEY, identity.subject), (ROLE_KEY, identity.role.value)]
+    if identity.organisation_id:
+        pairs.append((ORGANISATION_KEY, identity.organisation_id))
+    if identity.expert_id:
+        pairs.append((EXPERT_KEY, identity.expert_id))
+    return tuple(pairs)
+
+
+class CallContextInterceptor(grpc.aio.ServerInterceptor):
+    """Binds request id and identity for each unary call, logs it, and maps domain errors to status.
+
+    Streaming handlers (health Watch, reflection) pass through untouched.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        method = handler_call_details.method
+        inner = handler.unary_unary
+        service = self.service
+
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+            request_id = metadata.get(REQUEST_ID_KEY) or new_request_id()
+            started = time.perf_counter()
+            try:
+                identity = identity_from_metadata(metadata)
+            except Unauthenticated as exc:
+                status = rich_status(exc, service=service)
+                await context.abort(status.code, status.details, status.trailing_metadata)
+            with bound(request_id, identity):
+                await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+                try:
+                    response = await inner(request, context)
+                except DomainError as exc:
+                    status = rich_status(exc, service=service)
+                    log.info("rpc", method=method, code=status.code.name, error=exc.message, ms=_ms(started))
+                    await context.abort(status.code, status.details, status.trailing_metadata)
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    log.exception("rpc failed", method=method, code="INTERNAL", ms=_ms(started))
+                    # Never leak internals to the caller; the request id finds the log line.
+                    await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+                log.info("rpc", method=method, code="OK", ms=_ms(started))
+                return response
+
+        return grpc.unary_unary_rpc_method_handler(
+            call,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+class GrpcServer:
+    """A `grpc.aio` server with the standard health service (per service name) and reflection."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        config: Config,
+        port: int,
+        register: Callable[[grpc.aio.Server], Iterable[str]],
+    ) -> None:
+        self.name = name
+        self.config = config
+        options = [
+            ("grpc.max_receive_message_length", config.max_message_bytes),
+            ("grpc.max_send_message_length", config.max_message_bytes),
+            ("grpc.so_reuseport", 1),
+        ]
+        self.server = grpc.aio.server(
+            interceptors=[CallContextInterceptor(name)],
+            options=options,
+            maximum_concurrent_rpcs=config.max_concurrent_rpcs,
+        )
+        self.health = health.HealthServicer(experimental_non_blocking=True)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.service_names = tuple(register(self.server))
+        reflection.enable_server_reflection(
+            (*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+        )
+        self.port = self.server.add_insecure_port(f"{config.grpc_host}:{port}")
+        if self.port == 0:
+            raise OSError(f"{name}: cannot bind gRPC port {config.grpc_host}:{port}")
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    def set_serving(self) -> None:
+        for service_name in ("", *self.service_names):
+            self.health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self) -> None:
+        """Graceful: health goes NOT_SERVING first, then in-flight calls get the grace period to finish."""
+        self.health.enter_graceful_shutdown()
+        await self.server.stop(self.config.shutdown_grace_s)
+
+
+__all__ = ["GrpcServer", "identity_from_metadata", "identity_metadata", "rich_status"]

@@ -1,0 +1,49 @@
+"""AIP-158 pagination: page sizes with a default and a cap, opaque page tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grantflow_runtime.errors import FieldViolation, InvalidArgument
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    size: int
+    # The sort key of the last item of the previous page, or None for the first page.
+    after: list[Any] | None
+
+
+def parse_page(page_size: int, page_token: str, *, filters: dict[str, Any]) -> Page:
+    """Validate a request's paging fields. A token is bound to the filters it was issued for."""
+    if page_size < 0:
+        raise InvalidArgument([FieldViolation("page_size", "must not be negative", "range")])
+    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    if not page_token:
+        return Page(size, None)
+    try:
+        data = json.loads(base64.urlsafe_b64decode(page_token.encode()))
+        after, bound = data["after"], data["filters"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument([FieldViolation("page_token", "is not a token this API issued", "format")]) from exc
+    if bound != filters:
+        raise InvalidArgument(
+            [FieldViolation("page_token", "was issued for other filters; start again without it", "mismatch")]
+        )
+    if not isinstance(after, list):
+        raise InvalidArgument([FieldViolation("page_token", "is not a token this API issued", "format")])
+    return Page(size, after)
+
+
+def next_token(last_key: list[Any] | None, *, filters: dict[str, Any]) -> str:
+    if last_key is None:
+        return ""
+    raw = json.dumps({"after": last_key, "filters": filters}, separators=(",", ":"), default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode()

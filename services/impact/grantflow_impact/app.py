@@ -1,0 +1,43 @@
+"""Composition root of the impact service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import grpc
+from grantflow.impact.v1 import impact_service_pb2, impact_service_pb2_grpc
+from grantflow_runtime.host import ServiceContext, ServiceDefinition, ServiceParts, run
+from grantflow_runtime.idempotency import IdempotencyStore
+
+from grantflow_impact.adapters.tables import Base, messaging
+from grantflow_impact.api.servicer import ImpactServicer
+
+SERVICE_NAME = impact_service_pb2.DESCRIPTOR.services_by_name["ImpactService"].full_name
+
+
+def build(ctx: ServiceContext) -> ServiceParts:
+    servicer = ImpactServicer(ctx.db, IdempotencyStore(messaging.idempotency))
+
+    def register(server: grpc.aio.Server) -> Iterable[str]:
+        impact_service_pb2_grpc.add_ImpactServiceServicer_to_server(servicer, server)
+        return (SERVICE_NAME,)
+
+    return ServiceParts(register=register)
+
+
+SERVICE = ServiceDefinition(
+    name="impact",
+    metadata=Base.metadata,
+    messaging=messaging,
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    build=build,
+)
+
+
+def main() -> None:
+    run(SERVICE)
+
+
+if __name__ == "__main__":
+    main()

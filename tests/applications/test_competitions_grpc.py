@@ -1,0 +1,160 @@
+"""The applications service over real gRPC: good and bad input, access, idempotency, transitions."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from grantflow.applications.v1 import applications_service_pb2 as pb
+from grantflow.applications.v1 import applications_service_pb2_grpc as pb_grpc
+from grantflow.applications.v1 import competitions_pb2
+from grantflow_applications.app import SERVICE
+from grantflow_runtime.grpc_client import error_reason, field_violations
+from sqlalchemy import func, select
+
+from tests.applications.helpers import competition_message, rub
+from tests.conftest import ADMIN, APPLICANT, FUNDER, OTHER_FUNDER, ConfigFactory, ServiceStarter, as_
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def stub(make_config: ConfigFactory, start_service: ServiceStarter) -> pb_grpc.ApplicationsServiceStub:
+    _, chan = await start_service(SERVICE, await make_config())
+    return pb_grpc.ApplicationsServiceStub(chan)
+
+
+async def create(stub: pb_grpc.ApplicationsServiceStub, request_id: str = "", **changes: object) -> competitions_pb2.Competition:
+    return await stub.CreateCompetition(
+        pb.CreateCompetitionRequest(request_id=request_id, competition=competition_message(**changes)),
+        metadata=as_(FUNDER),
+    )
+
+
+async def test_create_get_open(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    created = await create(stub)
+    assert created.state == competitions_pb2.Competition.STATE_DRAFT
+    assert created.id
+    fetched = await stub.GetCompetition(pb.GetCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    assert fetched == created
+    opened = await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    assert opened.state == competitions_pb2.Competition.STATE_OPEN
+
+
+async def test_bad_request_names_every_field(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create(stub, title="", max_grant=rub(1), time_zone="Moon/Base")
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {f for f, _ in field_violations(caught.value)}
+    assert {"competition.title", "competition.max_grant", "competition.time_zone"} <= fields
+    listed = await stub.ListCompetitions(pb.ListCompetitionsRequest(), metadata=as_(ADMIN))
+    assert list(listed.competitions) == []  # nothing half-written
+
+
+async def test_missing_competition_is_invalid(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.CreateCompetition(pb.CreateCompetitionRequest(), metadata=as_(FUNDER))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(caught.value) == [("competition", "is required")]
+
+
+async def test_server_owned_fields_are_ignored(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    created = await create(stub, id="chosen-by-caller", state=competitions_pb2.Competition.STATE_DECIDED)
+    assert created.id != "chosen-by-caller"
+    assert created.state == competitions_pb2.Competition.STATE_DRAFT
+
+
+async def test_no_identity_is_unauthenticated(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListCompetitions(pb.ListCompetitionsRequest())
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_unknown_role_is_unauthenticated(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListCompetitions(
+            pb.ListCompetitionsRequest(), metadata=(("x-grantflow-subject", "x"), ("x-grantflow-role", "root"))
+        )
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_applicant_cannot_create(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.CreateCompetition(
+            pb.CreateCompetitionRequest(competition=competition_message()), metadata=as_(APPLICANT)
+        )
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_foreign_draft_answers_like_a_missing_one(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    created = await create(stub)
+    for call, request in (
+        (stub.GetCompetition, pb.GetCompetitionRequest(id=created.id)),
+        (stub.OpenCompetition, pb.OpenCompetitionRequest(id=created.id)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as foreign:
+            await call(request, metadata=as_(OTHER_FUNDER))  # type: ignore[operator]
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await call(type(request)(id="no-such-id"), metadata=as_(OTHER_FUNDER))  # type: ignore[operator]
+        assert foreign.value.code() == missing.value.code() == grpc.StatusCode.NOT_FOUND
+    listed = await stub.ListCompetitions(pb.ListCompetitionsRequest(), metadata=as_(OTHER_FUNDER))
+    assert list(listed.competitions) == []
+
+
+async def test_open_twice_is_failed_precondition(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    created = await create(stub)
+    await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(caught.value) == "STATE"
+
+
+async def test_retried_create_returns_the_first_result(
+    make_config: ConfigFactory, start_service: ServiceStarter
+) -> None:
+    host, chan = await start_service(SERVICE, await make_config())
+    stub = pb_grpc.ApplicationsServiceStub(chan)
+    request = pb.CreateCompetitionRequest(request_id="retry-1", competition=competition_message())
+    first = await stub.CreateCompetition(request, metadata=as_(FUNDER))
+    again = await stub.CreateCompetition(request, metadata=as_(FUNDER))
+    assert again == first
+    from grantflow_applications.adapters.tables import CompetitionRow
+
+    async with host.db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(CompetitionRow)) == 1
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create(stub, request_id="retry-1", title="Another call")
+    assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_list_pages_newest_first(stub: pb_grpc.ApplicationsServiceStub) -> None:
+    ids = [(await create(stub, title=f"Call {i}")).id for i in range(5)]
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = await stub.ListCompetitions(
+            pb.ListCompetitionsRequest(page_size=2, page_token=token), metadata=as_(FUNDER)
+        )
+        assert len(page.competitions) <= 2
+        seen.extend(c.id for c in page.competitions)
+        token = page.next_page_token
+        if not token:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == 5
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (pb.ListCompetitionsRequest(page_size=-1), "page_size"),
+        (pb.ListCompetitionsRequest(page_token="not-a-token"), "page_token"),
+        (pb.ListCompetitionsRequest(state=99), "state"),  # type: ignore[arg-type]
+    ],
+)
+async def test_bad_list_requests(
+    stub: pb_grpc.ApplicationsServiceStub, request_: pb.ListCompetitionsRequest, field: str
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListCompetitions(request_, metadata=as_(FUNDER))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(caught.value)] == [field]
