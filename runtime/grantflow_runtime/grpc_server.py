@@ -183,7 +183,7 @@ class GrpcServer:
             options=options,
             maximum_concurrent_rpcs=config.max_concurrent_rpcs,
         )
-        self.health = health.HealthServicer(experimental_non_blocking=True)
+        self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.service_names = tuple(register(self.server))
         reflection.enable_server_reflection(
@@ -196,13 +196,13 @@ class GrpcServer:
     async def start(self) -> None:
         await self.server.start()
 
-    def set_serving(self) -> None:
+    async def set_serving(self) -> None:
         for service_name in ("", *self.service_names):
-            self.health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+            await self.health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self) -> None:
         """Graceful: health goes NOT_SERVING first, then in-flight calls get the grace period to finish."""
-        self.health.enter_graceful_shutdown()
+        await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.shutdown_grace_s)
 
 

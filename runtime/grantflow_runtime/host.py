@@ -108,7 +108,7 @@ class ServiceHost:
             jobs.append(self.consumer.run)
         await self.server.start()
         self._tasks = [asyncio.create_task(self._guard(job), name=f"{d.name}:{job}") for job in jobs]
-        self.server.set_serving()
+        await self.server.set_serving()
         log.info("service started", port=self.server.port, database=self.db.url.render_as_string())
 
     async def _guard(self, job: Callable[[], Awaitable[None]]) -> None:

@@ -38,6 +38,8 @@ class PanelRepository:
                 created_at=now,
             )
         )
+        # Criteria reference the panel; without a relationship the unit of work does not order them.
+        await self.session.flush()
         for position, c in enumerate(rubric.criteria):
             self.session.add(
                 CriterionRow(
