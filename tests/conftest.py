@@ -19,7 +19,9 @@ from grantflow_runtime.host import ServiceDefinition, ServiceHost
 from grantflow_runtime.natsserver import NatsServer, free_port
 
 BACKEND = os.environ.get("GRANTFLOW_TEST_BACKEND", "sqlite")
-PG_ADMIN_DSN = os.environ.get("GRANTFLOW_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "GRANTFLOW_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 FUNDER = Identity(subject="funder-1", role=Role.FUNDER)
 OTHER_FUNDER = Identity(subject="funder-2", role=Role.FUNDER)
@@ -76,7 +78,9 @@ ConfigFactory = Callable[..., Awaitable[Config]]
 
 
 @pytest.fixture
-def make_config(nats_server: NatsServer, database_url: DatabaseFactory, tmp_path: Path) -> ConfigFactory:
+def make_config(
+    nats_server: NatsServer, database_url: DatabaseFactory, tmp_path: Path
+) -> ConfigFactory:
     async def make(**overrides: str) -> Config:
         env = {
             "GRANTFLOW_DATA_DIR": str(tmp_path / "data"),
@@ -93,7 +97,9 @@ def make_config(nats_server: NatsServer, database_url: DatabaseFactory, tmp_path
     return make
 
 
-ServiceStarter = Callable[[ServiceDefinition, Config], Awaitable[tuple[ServiceHost, grpc.aio.Channel]]]
+ServiceStarter = Callable[
+    [ServiceDefinition, Config], Awaitable[tuple[ServiceHost, grpc.aio.Channel]]
+]
 
 
 @pytest.fixture
@@ -101,7 +107,9 @@ async def start_service() -> AsyncIterator[ServiceStarter]:
     """Start a real service host in this process on a free port; stopped after the test."""
     started: list[tuple[ServiceHost, grpc.aio.Channel]] = []
 
-    async def start(definition: ServiceDefinition, config: Config) -> tuple[ServiceHost, grpc.aio.Channel]:
+    async def start(
+        definition: ServiceDefinition, config: Config
+    ) -> tuple[ServiceHost, grpc.aio.Channel]:
         host = ServiceHost(definition, config, port=0)
         await host.start()
         chan = channel(f"127.0.0.1:{host.port}")

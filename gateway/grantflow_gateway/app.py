@@ -42,7 +42,9 @@ def create_app(config: Config) -> Starlette:
     async def readyz(_: Request) -> JSONResponse:
         upstreams = await check_all(channels)
         ready = all(state == "SERVING" for state in upstreams.values())
-        return JSONResponse({"ready": ready, "upstreams": upstreams}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"ready": ready, "upstreams": upstreams}, status_code=200 if ready else 503
+        )
 
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz)],

@@ -20,7 +20,9 @@ DEFAULT_GRPC_PORTS = {"applications": 50051, "scoring": 50052, "impact": 50053}
 
 # Every setting the system reads. The README's configuration table is checked against this list.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("GRANTFLOW_DATA_DIR", ".grantflow", "Folder for SQLite files and the embedded NATS store."),
+    Setting(
+        "GRANTFLOW_DATA_DIR", ".grantflow", "Folder for SQLite files and the embedded NATS store."
+    ),
     Setting("GRANTFLOW_NATS_URL", "nats://127.0.0.1:4222", "NATS server(s), comma-separated."),
     Setting(
         "GRANTFLOW_NATS_EMBEDDED",
@@ -57,19 +59,47 @@ SETTINGS: tuple[Setting, ...] = (
         )
         for svc in SERVICES
     ),
-    Setting("GRANTFLOW_GRPC_HOST", "127.0.0.1", "Address the gRPC servers bind to (`0.0.0.0` in containers)."),
+    Setting(
+        "GRANTFLOW_GRPC_HOST",
+        "127.0.0.1",
+        "Address the gRPC servers bind to (`0.0.0.0` in containers).",
+    ),
     Setting("GRANTFLOW_GATEWAY_HOST", "127.0.0.1", "Address the HTTP gateway binds to."),
     Setting("GRANTFLOW_GATEWAY_PORT", "8080", "HTTP port of the gateway."),
-    Setting("GRANTFLOW_LOG_FORMAT", "auto", "`json`, `console`, or `auto` (console on a terminal, JSON otherwise)."),
+    Setting(
+        "GRANTFLOW_LOG_FORMAT",
+        "auto",
+        "`json`, `console`, or `auto` (console on a terminal, JSON otherwise).",
+    ),
     Setting("GRANTFLOW_LOG_LEVEL", "info", "Lowest level logged."),
     Setting("GRANTFLOW_MAX_MESSAGE_BYTES", "4194304", "Largest gRPC message accepted or sent."),
-    Setting("GRANTFLOW_MAX_CONCURRENT_RPCS", "256", "RPCs a server process runs at once; more get RESOURCE_EXHAUSTED."),
-    Setting("GRANTFLOW_SHUTDOWN_GRACE_S", "10", "Seconds in-flight calls get to finish on SIGTERM."),
+    Setting(
+        "GRANTFLOW_MAX_CONCURRENT_RPCS",
+        "256",
+        "RPCs a server process runs at once; more get RESOURCE_EXHAUSTED.",
+    ),
+    Setting(
+        "GRANTFLOW_SHUTDOWN_GRACE_S", "10", "Seconds in-flight calls get to finish on SIGTERM."
+    ),
     Setting("GRANTFLOW_DB_POOL_SIZE", "10", "PostgreSQL connections per process."),
-    Setting("GRANTFLOW_RELAY_BATCH", "256", "Outbox rows a relay publishes per round, acks awaited together."),
-    Setting("GRANTFLOW_RELAY_POLL_S", "1.0", "Relay's fallback poll interval; commits wake it at once."),
-    Setting("GRANTFLOW_CONSUMER_MAX_DELIVER", "5", "Deliveries of a failing event before it is dead-lettered."),
-    Setting("GRANTFLOW_CONSUMER_ACK_WAIT_S", "30", "Seconds a handler has before its event is redelivered."),
+    Setting(
+        "GRANTFLOW_RELAY_BATCH",
+        "256",
+        "Outbox rows a relay publishes per round, acks awaited together.",
+    ),
+    Setting(
+        "GRANTFLOW_RELAY_POLL_S", "1.0", "Relay's fallback poll interval; commits wake it at once."
+    ),
+    Setting(
+        "GRANTFLOW_CONSUMER_MAX_DELIVER",
+        "5",
+        "Deliveries of a failing event before it is dead-lettered.",
+    ),
+    Setting(
+        "GRANTFLOW_CONSUMER_ACK_WAIT_S",
+        "30",
+        "Seconds a handler has before its event is redelivered.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -119,7 +149,7 @@ class Config:
 
         def raw(name: str) -> str:
             value = env.get(name)
-            return value if value not in (None, "") else _DEFAULTS[name]  # type: ignore[return-value]
+            return value if value else _DEFAULTS[name]
 
         def integer(name: str, minimum: int = 0) -> int:
             try:

@@ -141,7 +141,9 @@ class EventConsumer:
         try:
             async with self.db.transaction() as session:
                 seen = await session.scalar(
-                    select(t.c.event_id).where(t.c.consumer == self.durable, t.c.event_id == event.id)
+                    select(t.c.event_id).where(
+                        t.c.consumer == self.durable, t.c.event_id == event.id
+                    )
                 )
                 if seen is not None:
                     return False
@@ -206,6 +208,8 @@ class EventConsumer:
                 DLQ_DELIVERIES_HEADER: str(msg.metadata.num_delivered),
             }
         )
-        await self.js.publish(dead_letter_subject(self.durable, msg.subject), msg.data, headers=headers)
+        await self.js.publish(
+            dead_letter_subject(self.durable, msg.subject), msg.data, headers=headers
+        )
         # Only after the dead letter is stored: a crash before this redelivers rather than loses it.
         await msg.term()

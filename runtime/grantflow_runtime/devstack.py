@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,22 +19,34 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from grantflow.applications.v1 import applications_service_pb2 as apps_pb
 from grantflow.applications.v1 import applications_service_pb2_grpc as apps_grpc
 from grantflow.applications.v1 import competitions_pb2
 from grantflow.common.v1 import money_pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as scoring_pb
 from grantflow.scoring.v1 import scoring_service_pb2_grpc as scoring_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grantflow_runtime.config import SERVICES, Config
 from grantflow_runtime.context import Identity, Role
+from grantflow_runtime.grpc_client import health_status
 from grantflow_runtime.grpc_server import identity_metadata
 from grantflow_runtime.natsserver import NatsServer, is_listening
 
 START_TIMEOUT_S = 60.0
 MODULES = {**{s: f"grantflow_{s}.app" for s in SERVICES}, "gateway": "grantflow_gateway.app"}
+
+
+def rub(roubles: int) -> money_pb2.Money:
+    return money_pb2.Money(minor_units=roubles * 100, currency_code="RUB")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def _say(text: str) -> None:
@@ -83,26 +96,18 @@ class Stack:
                 if await self._is_ready(name):
                     pending.discard(name)
             if pending and time.monotonic() > deadline:
-                raise TimeoutError(f"not ready within {START_TIMEOUT_S:.0f}s: {', '.join(sorted(pending))}")
+                raise TimeoutError(
+                    f"not ready within {START_TIMEOUT_S:.0f}s: {', '.join(sorted(pending))}"
+                )
             if pending:
                 await asyncio.sleep(0.2)
 
     async def _is_ready(self, name: str) -> bool:
         if name == "gateway":
             url = f"http://{self.config.gateway_host}:{self.config.gateway_port}/healthz"
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    return bool(response.status == 200)
-            except OSError:
-                return False
-        async with grpc.aio.insecure_channel(self.config.service_addrs[name]) as channel:
-            try:
-                reply = await health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1
-                )
-            except grpc.aio.AioRpcError:
-                return False
-        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+            return await asyncio.to_thread(_http_ok, url)
+        async with grpc.aio.insecure_channel(self.config.service_addrs[name]) as chan:
+            return await health_status(chan) == "SERVING"
 
     def stop(self) -> None:
         for child in self.children.values():
@@ -137,7 +142,6 @@ async def event_path_check(config: Config) -> float:
         now = datetime.now(UTC)
         opens.FromDatetime(now)
         closes.FromDatetime(now + timedelta(days=365))
-        rub = lambda roubles: money_pb2.Money(minor_units=roubles * 100, currency_code="RUB")  # noqa: E731
         competition = await apps.CreateCompetition(
             apps_pb.CreateCompetitionRequest(
                 request_id="devstack-event-path-check",
@@ -158,13 +162,17 @@ async def event_path_check(config: Config) -> float:
             timeout=5,
         )
         if competition.state == competitions_pb2.Competition.STATE_DRAFT:
-            await apps.OpenCompetition(apps_pb.OpenCompetitionRequest(id=competition.id), metadata=funder, timeout=5)
+            await apps.OpenCompetition(
+                apps_pb.OpenCompetitionRequest(id=competition.id), metadata=funder, timeout=5
+            )
     async with grpc.aio.insecure_channel(config.service_addrs["scoring"]) as scoring_channel:
         scoring = scoring_grpc.ScoringServiceStub(scoring_channel)
         while True:
             try:
                 await scoring.GetRubric(
-                    scoring_pb.GetRubricRequest(competition_id=competition.id), metadata=funder, timeout=5
+                    scoring_pb.GetRubricRequest(competition_id=competition.id),
+                    metadata=funder,
+                    timeout=5,
                 )
                 return time.monotonic() - started
             except grpc.aio.AioRpcError as exc:
@@ -193,7 +201,9 @@ async def main_async(args: argparse.Namespace) -> int:
         _say(f"  gateway     http://{config.gateway_host}:{config.gateway_port}/healthz")
         _say(f"  logs        {config.data_dir / 'logs'}")
         took = await event_path_check(config)
-        _say(f"  event path  applications -> outbox -> JetStream -> scoring: ok ({took * 1000:.0f} ms)")
+        _say(
+            f"  event path  applications -> outbox -> JetStream -> scoring: ok ({took * 1000:.0f} ms)"
+        )
         if args.once:
             return 0
         _say("Running. Ctrl-C stops everything; the data stays for the next run.")
@@ -202,10 +212,8 @@ async def main_async(args: argparse.Namespace) -> int:
             if exited is not None:
                 _say(f"{exited} exited unexpectedly; stopping (see its log)")
                 return 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
         return 0
     finally:
         _say("Stopping...")
@@ -215,7 +223,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="grantflow-devstack", description=__doc__)
-    parser.add_argument("--once", action="store_true", help="start, check, then stop (for tests and CI)")
+    parser.add_argument(
+        "--once", action="store_true", help="start, check, then stop (for tests and CI)"
+    )
     sys.exit(asyncio.run(main_async(parser.parse_args())))
 
 

@@ -70,7 +70,9 @@ def cloudevent_headers(
     }
 
 
-def decode(spec: EventSpec[M], subject: str, headers: Mapping[str, str], payload: bytes) -> EventEnvelope[M]:
+def decode(
+    spec: EventSpec[M], subject: str, headers: Mapping[str, str], payload: bytes
+) -> EventEnvelope[M]:
     event_id = headers.get("ce-id") or headers.get(MSG_ID_HEADER)
     if not event_id:
         raise UndecodableEvent("no ce-id header")
@@ -85,7 +87,9 @@ def decode(spec: EventSpec[M], subject: str, headers: Mapping[str, str], payload
     try:
         time = datetime.fromisoformat(headers.get("ce-time", "").replace("Z", "+00:00"))
     except ValueError as exc:
-        raise UndecodableEvent(f"ce-time {headers.get('ce-time')!r} is not an ISO timestamp") from exc
+        raise UndecodableEvent(
+            f"ce-time {headers.get('ce-time')!r} is not an ISO timestamp"
+        ) from exc
     return EventEnvelope(
         id=event_id,
         type=ce_type,

@@ -58,7 +58,11 @@ def rich_status(error: DomainError, *, service: str) -> grpc.Status:
     code = status_code_for(error)
     details: list[any_pb2.Any] = []
     info = any_pb2.Any()
-    info.Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata={"service": service}))
+    info.Pack(
+        error_details_pb2.ErrorInfo(
+            reason=error.reason, domain=ERROR_DOMAIN, metadata={"service": service}
+        )
+    )
     details.append(info)
     if isinstance(error, InvalidArgument):
         bad_request = error_details_pb2.BadRequest(
@@ -113,14 +117,16 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
         method = handler_call_details.method
-        inner = handler.unary_unary
+        inner: Any = handler.unary_unary
         service = self.service
 
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -138,14 +144,22 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
                     response = await inner(request, context)
                 except DomainError as exc:
                     status = rich_status(exc, service=service)
-                    log.info("rpc", method=method, code=status.code.name, error=exc.message, ms=_ms(started))
+                    log.info(
+                        "rpc",
+                        method=method,
+                        code=status.code.name,
+                        error=exc.message,
+                        ms=_ms(started),
+                    )
                     await context.abort(status.code, status.details, status.trailing_metadata)
                 except grpc.aio.AbortError:
                     raise
                 except Exception:
                     log.exception("rpc failed", method=method, code="INTERNAL", ms=_ms(started))
                     # Never leak internals to the caller; the request id finds the log line.
-                    await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+                    await context.abort(
+                        grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})"
+                    )
                 log.info("rpc", method=method, code="OK", ms=_ms(started))
                 return response
 

@@ -56,7 +56,9 @@ class ServiceDefinition:
 
 
 class ServiceHost:
-    def __init__(self, definition: ServiceDefinition, config: Config, *, port: int | None = None) -> None:
+    def __init__(
+        self, definition: ServiceDefinition, config: Config, *, port: int | None = None
+    ) -> None:
         self.definition = definition
         self.config = config
         self.requested_port = config.grpc_ports[definition.name] if port is None else port
@@ -107,7 +109,9 @@ class ServiceHost:
             await self.consumer.ensure()
             jobs.append(self.consumer.run)
         await self.server.start()
-        self._tasks = [asyncio.create_task(self._guard(job), name=f"{d.name}:{job}") for job in jobs]
+        self._tasks = [
+            asyncio.create_task(self._guard(job), name=f"{d.name}:{job}") for job in jobs
+        ]
         await self.server.set_serving()
         log.info("service started", port=self.server.port, database=self.db.url.render_as_string())
 

@@ -27,7 +27,11 @@ def fingerprint(request: Message) -> str:
 def check_request_id(request_id: str) -> None:
     if len(request_id) > MAX_REQUEST_ID:
         raise InvalidArgument(
-            [FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters", "max_len")]
+            [
+                FieldViolation(
+                    "request_id", f"must be at most {MAX_REQUEST_ID} characters", "max_len"
+                )
+            ]
         )
 
 
@@ -36,7 +40,14 @@ class IdempotencyStore:
         self.table = table
 
     async def replay(
-        self, session: AsyncSession, *, operation: str, request_id: str, caller: str, request: Message, response_type: type[R]
+        self,
+        session: AsyncSession,
+        *,
+        operation: str,
+        request_id: str,
+        caller: str,
+        request: Message,
+        response_type: type[R],
     ) -> R | None:
         """The stored response of an earlier call with this request id, or None if there was none."""
         if not request_id:
@@ -61,7 +72,14 @@ class IdempotencyStore:
         return response
 
     async def remember(
-        self, session: AsyncSession, *, operation: str, request_id: str, caller: str, request: Message, response: Message
+        self,
+        session: AsyncSession,
+        *,
+        operation: str,
+        request_id: str,
+        caller: str,
+        request: Message,
+        response: Message,
     ) -> None:
         """Store the response in the same transaction as the effect it describes."""
         if not request_id:
@@ -92,7 +110,9 @@ async def idempotent(
     """Run `action` in a transaction once per request id; a retry gets the first response back.
 
     Two concurrent calls with one request id may both reach `action`; the idempotency row's primary
-    key lets only one commit, and the other answers with the winner's response.
+    key lets only one commit, and the other answers with the winner's response. A unique key of the
+    action itself (a duplicate code) that a concurrent call took first is also retried once, so the
+    action sees the committed row and raises its own domain error instead of an internal one.
     """
     check_request_id(request_id)
     for attempt in range(2):
@@ -119,6 +139,6 @@ async def idempotent(
                 )
                 return response
         except IntegrityError:
-            if attempt or not request_id:
+            if attempt:
                 raise
     raise AssertionError("unreachable")

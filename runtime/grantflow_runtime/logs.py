@@ -11,7 +11,16 @@ from structlog.types import EventDict, Processor, WrappedLogger
 
 # Keys whose values are personal data or secrets; they never reach a log line.
 REDACTED_KEYS = frozenset(
-    {"contact_name", "contact_email", "contact_phone", "email", "phone", "password", "token", "authorization"}
+    {
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "email",
+        "phone",
+        "password",
+        "token",
+        "authorization",
+    }
 )
 
 
@@ -32,7 +41,9 @@ def configure_logging(*, service: str, log_format: str = "auto", level: str = "i
         _redact,
     ]
     renderer: Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=True)
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=True)
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

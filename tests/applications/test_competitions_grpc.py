@@ -12,35 +12,53 @@ from grantflow_runtime.grpc_client import error_reason, field_violations
 from sqlalchemy import func, select
 
 from tests.applications.helpers import competition_message, rub
-from tests.conftest import ADMIN, APPLICANT, FUNDER, OTHER_FUNDER, ConfigFactory, ServiceStarter, as_
+from tests.conftest import (
+    ADMIN,
+    APPLICANT,
+    FUNDER,
+    OTHER_FUNDER,
+    ConfigFactory,
+    ServiceStarter,
+    as_,
+)
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-async def stub(make_config: ConfigFactory, start_service: ServiceStarter) -> pb_grpc.ApplicationsServiceStub:
+async def stub(
+    make_config: ConfigFactory, start_service: ServiceStarter
+) -> pb_grpc.ApplicationsServiceAsyncStub:
     _, chan = await start_service(SERVICE, await make_config())
     return pb_grpc.ApplicationsServiceStub(chan)
 
 
-async def create(stub: pb_grpc.ApplicationsServiceStub, request_id: str = "", **changes: object) -> competitions_pb2.Competition:
+async def create(
+    stub: pb_grpc.ApplicationsServiceAsyncStub, request_id: str = "", **changes: object
+) -> competitions_pb2.Competition:
     return await stub.CreateCompetition(
-        pb.CreateCompetitionRequest(request_id=request_id, competition=competition_message(**changes)),
+        pb.CreateCompetitionRequest(
+            request_id=request_id, competition=competition_message(**changes)
+        ),
         metadata=as_(FUNDER),
     )
 
 
-async def test_create_get_open(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_create_get_open(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     created = await create(stub)
     assert created.state == competitions_pb2.Competition.STATE_DRAFT
     assert created.id
-    fetched = await stub.GetCompetition(pb.GetCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    fetched = await stub.GetCompetition(
+        pb.GetCompetitionRequest(id=created.id), metadata=as_(FUNDER)
+    )
     assert fetched == created
-    opened = await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    opened = await stub.OpenCompetition(
+        pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER)
+    )
     assert opened.state == competitions_pb2.Competition.STATE_OPEN
 
 
-async def test_bad_request_names_every_field(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_bad_request_names_every_field(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await create(stub, title="", max_grant=rub(1), time_zone="Moon/Base")
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -50,34 +68,37 @@ async def test_bad_request_names_every_field(stub: pb_grpc.ApplicationsServiceSt
     assert list(listed.competitions) == []  # nothing half-written
 
 
-async def test_missing_competition_is_invalid(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_missing_competition_is_invalid(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CreateCompetition(pb.CreateCompetitionRequest(), metadata=as_(FUNDER))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations(caught.value) == [("competition", "is required")]
 
 
-async def test_server_owned_fields_are_ignored(stub: pb_grpc.ApplicationsServiceStub) -> None:
-    created = await create(stub, id="chosen-by-caller", state=competitions_pb2.Competition.STATE_DECIDED)
+async def test_server_owned_fields_are_ignored(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
+    created = await create(
+        stub, id="chosen-by-caller", state=competitions_pb2.Competition.STATE_DECIDED
+    )
     assert created.id != "chosen-by-caller"
     assert created.state == competitions_pb2.Competition.STATE_DRAFT
 
 
-async def test_no_identity_is_unauthenticated(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_no_identity_is_unauthenticated(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.ListCompetitions(pb.ListCompetitionsRequest())
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_unknown_role_is_unauthenticated(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_unknown_role_is_unauthenticated(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.ListCompetitions(
-            pb.ListCompetitionsRequest(), metadata=(("x-grantflow-subject", "x"), ("x-grantflow-role", "root"))
+            pb.ListCompetitionsRequest(),
+            metadata=(("x-grantflow-subject", "x"), ("x-grantflow-role", "root")),
         )
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_applicant_cannot_create(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_applicant_cannot_create(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CreateCompetition(
             pb.CreateCompetitionRequest(competition=competition_message()), metadata=as_(APPLICANT)
@@ -85,22 +106,29 @@ async def test_applicant_cannot_create(stub: pb_grpc.ApplicationsServiceStub) ->
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-async def test_foreign_draft_answers_like_a_missing_one(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_foreign_draft_answers_like_a_missing_one(
+    stub: pb_grpc.ApplicationsServiceAsyncStub,
+) -> None:
     created = await create(stub)
-    for call, request in (
-        (stub.GetCompetition, pb.GetCompetitionRequest(id=created.id)),
-        (stub.OpenCompetition, pb.OpenCompetitionRequest(id=created.id)),
-    ):
-        with pytest.raises(grpc.aio.AioRpcError) as foreign:
-            await call(request, metadata=as_(OTHER_FUNDER))  # type: ignore[operator]
-        with pytest.raises(grpc.aio.AioRpcError) as missing:
-            await call(type(request)(id="no-such-id"), metadata=as_(OTHER_FUNDER))  # type: ignore[operator]
-        assert foreign.value.code() == missing.value.code() == grpc.StatusCode.NOT_FOUND
+    for competition_id in (created.id, "no-such-id"):
+        with pytest.raises(grpc.aio.AioRpcError) as read:
+            await stub.GetCompetition(
+                pb.GetCompetitionRequest(id=competition_id), metadata=as_(OTHER_FUNDER)
+            )
+        with pytest.raises(grpc.aio.AioRpcError) as opened:
+            await stub.OpenCompetition(
+                pb.OpenCompetitionRequest(id=competition_id), metadata=as_(OTHER_FUNDER)
+            )
+        assert read.value.code() == opened.value.code() == grpc.StatusCode.NOT_FOUND
+        # Same words too, but for the id itself: nothing says the foreign one exists.
+        assert read.value.details() == f"competition {competition_id} not found"
     listed = await stub.ListCompetitions(pb.ListCompetitionsRequest(), metadata=as_(OTHER_FUNDER))
     assert list(listed.competitions) == []
 
 
-async def test_open_twice_is_failed_precondition(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_open_twice_is_failed_precondition(
+    stub: pb_grpc.ApplicationsServiceAsyncStub,
+) -> None:
     created = await create(stub)
     await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -127,7 +155,7 @@ async def test_retried_create_returns_the_first_result(
     assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
 
 
-async def test_list_pages_newest_first(stub: pb_grpc.ApplicationsServiceStub) -> None:
+async def test_list_pages_newest_first(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
     ids = [(await create(stub, title=f"Call {i}")).id for i in range(5)]
     seen: list[str] = []
     token = ""
@@ -152,7 +180,7 @@ async def test_list_pages_newest_first(stub: pb_grpc.ApplicationsServiceStub) ->
     ],
 )
 async def test_bad_list_requests(
-    stub: pb_grpc.ApplicationsServiceStub, request_: pb.ListCompetitionsRequest, field: str
+    stub: pb_grpc.ApplicationsServiceAsyncStub, request_: pb.ListCompetitionsRequest, field: str
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.ListCompetitions(request_, metadata=as_(FUNDER))

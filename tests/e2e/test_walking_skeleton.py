@@ -23,7 +23,9 @@ from tests.conftest import EXPERT, FUNDER, ConfigFactory, ServiceStarter, as_
 pytestmark = pytest.mark.asyncio
 
 
-async def wait_for_rubric(stub: scoring_grpc.ScoringServiceStub, competition_id: str) -> object:
+async def wait_for_rubric(
+    stub: scoring_grpc.ScoringServiceAsyncStub, competition_id: str
+) -> object:
     for _ in range(100):
         try:
             return await stub.GetRubric(
@@ -49,7 +51,9 @@ async def test_competition_opened_reaches_scoring_once(
     )
     # Before it opens, nothing was announced: scoring does not know the competition.
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
-        await scoring.GetRubric(scoring_pb.GetRubricRequest(competition_id=created.id), metadata=as_(EXPERT))
+        await scoring.GetRubric(
+            scoring_pb.GetRubricRequest(competition_id=created.id), metadata=as_(EXPERT)
+        )
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
     await apps.OpenCompetition(apps_pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
@@ -60,7 +64,9 @@ async def test_competition_opened_reaches_scoring_once(
     async with scoring_host.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(PanelRow)) == 1
         inbox = (await session.execute(select(messaging.inbox))).all()
-    assert [(row.consumer, row.subject) for row in inbox] == [("scoring", "grantflow.competitions.opened")]
+    assert [(row.consumer, row.subject) for row in inbox] == [
+        ("scoring", "grantflow.competitions.opened")
+    ]
     print(f"event applied once; inbox rows: {len(inbox)}")
 
 
@@ -69,6 +75,8 @@ async def test_get_rubric_requires_a_competition_id(
 ) -> None:
     _, chan = await start_service(SCORING, await make_config())
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await scoring_grpc.ScoringServiceStub(chan).GetRubric(scoring_pb.GetRubricRequest(), metadata=as_(EXPERT))
+        await scoring_grpc.ScoringServiceStub(chan).GetRubric(
+            scoring_pb.GetRubricRequest(), metadata=as_(EXPERT)
+        )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations(caught.value) == [("competition_id", "is required")]

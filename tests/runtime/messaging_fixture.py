@@ -32,19 +32,25 @@ effects = Table(
 )
 
 
-async def count_effect(session: AsyncSession, event: EventEnvelope[competitions_pb2.CompetitionOpened]) -> None:
+async def count_effect(
+    session: AsyncSession, event: EventEnvelope[competitions_pb2.CompetitionOpened]
+) -> None:
     """A deliberately non-idempotent effect: it adds one each time it runs."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(effects).values(competition_id=event.message.competition_id, times=1)
     await session.execute(
-        stmt.on_conflict_do_update(index_elements=["competition_id"], set_={"times": effects.c.times + 1})
+        stmt.on_conflict_do_update(
+            index_elements=["competition_id"], set_={"times": effects.c.times + 1}
+        )
     )
 
 
 async def times_applied(db: Database, competition_id: str) -> int:
     async with db.reading() as session:
-        value = await session.scalar(select(effects.c.times).where(effects.c.competition_id == competition_id))
+        value = await session.scalar(
+            select(effects.c.times).where(effects.c.competition_id == competition_id)
+        )
     return int(value or 0)
 
 
@@ -66,7 +72,11 @@ class Messaging:
 
     async def unsent(self) -> int:
         async with self.db.reading() as session:
-            rows = (await session.execute(select(tables.outbox.c.seq).where(tables.outbox.c.sent_at.is_(None)))).all()
+            rows = (
+                await session.execute(
+                    select(tables.outbox.c.seq).where(tables.outbox.c.sent_at.is_(None))
+                )
+            ).all()
         return len(rows)
 
 

@@ -30,7 +30,9 @@ async def test_sqlite_runs_with_wal_and_full_sync(tmp_path: Path) -> None:
 
 async def test_timestamps_come_back_as_utc(database_url: DatabaseFactory) -> None:
     metadata = new_metadata()
-    table = Table("t", metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime()))
+    table = Table(
+        "t", metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime())
+    )
     db = Database(await database_url("scoring"))
     try:
         async with db.engine.begin() as conn:
@@ -59,5 +61,3 @@ async def test_postgres_is_what_the_tests_use(database_url: DatabaseFactory) -> 
             assert "PostgreSQL" in str(await session.scalar(text("SELECT version()")))
     finally:
         await db.dispose()
-
-

@@ -15,7 +15,13 @@ from nats.aio.msg import Msg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.runtime.messaging_fixture import Messaging, count_effect, messaging, tables, times_applied
+from tests.runtime.messaging_fixture import (
+    Messaging,
+    count_effect,
+    messaging,
+    tables,
+    times_applied,
+)
 
 __all__ = ["messaging"]
 pytestmark = pytest.mark.asyncio
@@ -80,7 +86,9 @@ async def test_relay_killed_between_publish_and_mark_sent(messaging: Messaging) 
     print("relay killed once after publish; event stored once, applied once")
 
 
-async def test_a_republish_outside_the_dedup_window_still_applies_once(messaging: Messaging) -> None:
+async def test_a_republish_outside_the_dedup_window_still_applies_once(
+    messaging: Messaging,
+) -> None:
     """JetStream's window is a first line; the inbox is what guarantees one effect."""
     m = messaging
     await m.emit("c-2")
@@ -160,7 +168,12 @@ async def test_lost_ack_redelivery_has_no_second_effect(messaging: Messaging) ->
 
     async def redelivered_and_acked() -> bool:
         info = await m.js.consumer_info(m.config.stream.name, "test-consumer")
-        return bool(job.died) and info.num_ack_pending == 0 and info.num_redelivered == 0 and info.delivered.consumer_seq >= 2
+        return (
+            bool(job.died)
+            and info.num_ack_pending == 0
+            and info.num_redelivered == 0
+            and info.delivered.consumer_seq >= 2
+        )
 
     await run_until(job, redelivered_and_acked)
     assert await times_applied(m.db, "c-4") == 1
@@ -196,7 +209,11 @@ async def test_undecodable_message_is_dead_lettered_at_once(messaging: Messaging
     await m.js.publish(
         catalogue.COMPETITION_OPENED.subject,
         b"\xff\xff not protobuf",
-        headers={"ce-id": "bad-1", "ce-type": catalogue.COMPETITION_OPENED.type, "ce-time": "2026-01-01T00:00:00Z"},
+        headers={
+            "ce-id": "bad-1",
+            "ce-type": catalogue.COMPETITION_OPENED.type,
+            "ce-time": "2026-01-01T00:00:00Z",
+        },
     )
     dlq = dead_letter_stream(m.config.stream.name)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -14,7 +14,7 @@ target_metadata = config.attributes["target_metadata"]
 connection: Connection | None = config.attributes.get("connection")
 
 
-def _render_item(kind: str, obj: Any, _: AutogenContext) -> str | bool:
+def _render_item(kind: str, obj: Any, _: AutogenContext) -> str | Literal[False]:
     # Migrations name the stored type, not our Python-side decorator, so they never import app code.
     if kind == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"
@@ -35,5 +35,7 @@ def _run(conn: Connection) -> None:
 
 
 if connection is None:
-    raise RuntimeError("run migrations through grantflow_runtime.migrations, which passes a connection")
+    raise RuntimeError(
+        "run migrations through grantflow_runtime.migrations, which passes a connection"
+    )
 _run(connection)

@@ -96,6 +96,8 @@ class CompetitionRepository:
             query = query.where(visible)
         if after is not None:
             created, last_id = after
-            query = query.where(or_(c.created_at < created, and_(c.created_at == created, c.id < last_id)))
+            query = query.where(
+                or_(c.created_at < created, and_(c.created_at == created, c.id < last_id))
+            )
         query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         return [_to_domain(r) for r in (await self.session.execute(query)).scalars()]

@@ -6,7 +6,11 @@ from grantflow.applications.v1 import competitions_pb2
 from grantflow.events.v1 import competitions_pb2 as events_pb2
 from grantflow_runtime.protoconv import from_money, from_timestamp, to_money, to_timestamp
 
-from grantflow_applications.domain.competitions import Competition, CompetitionState, CompetitionTerms
+from grantflow_applications.domain.competitions import (
+    Competition,
+    CompetitionState,
+    CompetitionTerms,
+)
 
 STATE_TO_PROTO = {
     CompetitionState.DRAFT: competitions_pb2.Competition.STATE_DRAFT,

@@ -52,7 +52,9 @@ def _required_id(value: str, field: str) -> str:
 
 
 class ApplicationsServicer(pb_grpc.ApplicationsServiceServicer):
-    def __init__(self, db: Database, outbox: Outbox, idempotency: IdempotencyStore, clock: Clock = _utcnow) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, idempotency: IdempotencyStore, clock: Clock = _utcnow
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.idempotency = idempotency
@@ -86,7 +88,9 @@ class ApplicationsServicer(pb_grpc.ApplicationsServiceServicer):
             action=create,
         )
 
-    async def GetCompetition(self, request: pb.GetCompetitionRequest, context: Any) -> competitions_pb2.Competition:
+    async def GetCompetition(
+        self, request: pb.GetCompetitionRequest, context: Any
+    ) -> competitions_pb2.Competition:
         identity = require()
         competition_id = _required_id(request.id, "id")
         async with self.db.reading() as session:
@@ -104,13 +108,15 @@ class ApplicationsServicer(pb_grpc.ApplicationsServiceServicer):
         if request.state and state is None:
             raise InvalidArgument([FieldViolation("state", "is not a known state", "enum")])
         filters = {"state": state.value if state else ""}
-        page = parse_page(request.page_size, request.page_token, filters=filters)
+        page = parse_page(request.page_size, request.page_token, filters=filters, key_length=2)
         after = None
         if page.after is not None:
             try:
-                after = (datetime.fromisoformat(str(page.after[0])), str(page.after[1]))
-            except (ValueError, IndexError) as exc:
-                raise InvalidArgument([FieldViolation("page_token", "is not a token this API issued", "format")]) from exc
+                after = (datetime.fromisoformat(page.after[0]), page.after[1])
+            except ValueError as exc:
+                raise InvalidArgument(
+                    [FieldViolation("page_token", "is not a token this API issued", "format")]
+                ) from exc
         async with self.db.reading() as session:
             items = await CompetitionRepository(session).page(
                 limit=page.size + 1,
@@ -127,7 +133,9 @@ class ApplicationsServicer(pb_grpc.ApplicationsServiceServicer):
             next_page_token=next_token(last, filters=filters),
         )
 
-    async def OpenCompetition(self, request: pb.OpenCompetitionRequest, context: Any) -> competitions_pb2.Competition:
+    async def OpenCompetition(
+        self, request: pb.OpenCompetitionRequest, context: Any
+    ) -> competitions_pb2.Competition:
         identity = require(Role.FUNDER, Role.ADMIN)
         competition_id = _required_id(request.id, "id")
         async with self.db.transaction() as session:

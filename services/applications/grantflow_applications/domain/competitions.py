@@ -61,7 +61,15 @@ class Competition:
     updated_at: datetime
 
     @classmethod
-    def create(cls, *, id: str, owner: str, terms: CompetitionTerms, now: datetime, prefix: str = "competition") -> Competition:
+    def create(
+        cls,
+        *,
+        id: str,
+        owner: str,
+        terms: CompetitionTerms,
+        now: datetime,
+        prefix: str = "competition",
+    ) -> Competition:
         """A new DRAFT competition, or InvalidArgument listing every broken rule at once."""
         v = Violations()
         title = terms.title.strip()
@@ -70,12 +78,18 @@ class Competition:
         elif len(title) > MAX_TITLE:
             v.add(f"{prefix}.title", f"must be at most {MAX_TITLE} characters", "max_len")
         if len(terms.description) > MAX_DESCRIPTION:
-            v.add(f"{prefix}.description", f"must be at most {MAX_DESCRIPTION} characters", "max_len")
+            v.add(
+                f"{prefix}.description", f"must be at most {MAX_DESCRIPTION} characters", "max_len"
+            )
         if not terms.direction_codes:
             v.add(f"{prefix}.direction_codes", "must name at least one grant direction", "required")
         for i, code in enumerate(terms.direction_codes):
             if code not in DIRECTIONS:
-                v.add(f"{prefix}.direction_codes[{i}]", f"{code!r} is not in the direction catalogue", "catalogue")
+                v.add(
+                    f"{prefix}.direction_codes[{i}]",
+                    f"{code!r} is not in the direction catalogue",
+                    "catalogue",
+                )
             elif code in terms.direction_codes[:i]:
                 v.add(f"{prefix}.direction_codes[{i}]", f"{code!r} is listed twice", "unique")
         for name in ("min_grant", "max_grant", "budget"):
@@ -100,11 +114,21 @@ class Competition:
         elif terms.closes_at <= now:
             v.add(f"{prefix}.closes_at", "must be in the future", "future")
         if not terms.time_zone:
-            v.add(f"{prefix}.time_zone", "is required (an IANA zone such as Europe/Moscow)", "required")
+            v.add(
+                f"{prefix}.time_zone",
+                "is required (an IANA zone such as Europe/Moscow)",
+                "required",
+            )
         elif not is_time_zone(terms.time_zone):
-            v.add(f"{prefix}.time_zone", f"{terms.time_zone!r} is not an IANA time zone", "time_zone")
+            v.add(
+                f"{prefix}.time_zone", f"{terms.time_zone!r} is not an IANA time zone", "time_zone"
+            )
         if not 1 <= terms.max_duration_months <= MAX_PROJECT_MONTHS:
-            v.add(f"{prefix}.max_duration_months", f"must be between 1 and {MAX_PROJECT_MONTHS}", "range")
+            v.add(
+                f"{prefix}.max_duration_months",
+                f"must be between 1 and {MAX_PROJECT_MONTHS}",
+                "range",
+            )
         v.raise_if_any()
         assert lo and hi and pool and terms.opens_at and terms.closes_at
         return cls(
@@ -132,7 +156,9 @@ class Competition:
                 f"competition is {self.state.value}; only a draft can be opened", reason="STATE"
             )
         if now >= self.closes_at:
-            raise FailedPrecondition("closes_at has passed; move the deadline before opening", reason="DEADLINE_PASSED")
+            raise FailedPrecondition(
+                "closes_at has passed; move the deadline before opening", reason="DEADLINE_PASSED"
+            )
         return replace(self, state=CompetitionState.OPEN, updated_at=now)
 
     def local_deadline(self) -> datetime:

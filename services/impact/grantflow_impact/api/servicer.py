@@ -89,13 +89,7 @@ class ImpactServicer(pb_grpc.ImpactServiceServicer):
         require()
         filters: dict[str, Any] = {}
         page = parse_page(request.page_size, request.page_token, filters=filters)
-        after: str | None = None
-        if page.after is not None:
-            if len(page.after) != 1 or not isinstance(page.after[0], str):
-                raise InvalidArgument(
-                    [FieldViolation("page_token", "is not a token this API issued", "format")]
-                )
-            after = page.after[0]
+        after = page.after[0] if page.after is not None else None
         async with self.db.reading() as session:
             items = await IndicatorDefinitionRepository(session).page(
                 limit=page.size + 1, after=after

@@ -64,12 +64,16 @@ class PanelRepository:
 
     async def rubric(self, competition_id: str) -> Rubric | None:
         rows = (
-            await self.session.execute(
-                select(CriterionRow)
-                .where(CriterionRow.competition_id == competition_id)
-                .order_by(CriterionRow.position)
+            (
+                await self.session.execute(
+                    select(CriterionRow)
+                    .where(CriterionRow.competition_id == competition_id)
+                    .order_by(CriterionRow.position)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not rows:
             return None
         return Rubric(

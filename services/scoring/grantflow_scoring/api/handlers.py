@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
 from grantflow.events.v1 import competitions_pb2
 from grantflow_runtime.events import EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +31,3 @@ async def on_competition_opened(
         opened_event_id=event.id,
         now=datetime.now(UTC),
     )
-
-
-

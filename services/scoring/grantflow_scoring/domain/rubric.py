@@ -36,10 +36,16 @@ NATIONAL_CRITERIA: tuple[Criterion, ...] = tuple(
         ("relevance", "Relevance and social significance"),
         ("coherence", "Logical coherence and feasibility"),
         ("innovation", "Innovation, uniqueness"),
-        ("cost-effectiveness", "Ratio of planned costs to expected results; measurable, achievable results"),
+        (
+            "cost-effectiveness",
+            "Ratio of planned costs to expected results; measurable, achievable results",
+        ),
         ("budget-realism", "Realistic budget, justified costs"),
         ("scale", "Scale of implementation"),
-        ("own-contribution", "Own contribution and additional resources; prospects of further development"),
+        (
+            "own-contribution",
+            "Own contribution and additional resources; prospects of further development",
+        ),
         ("track-record", "The organisation's track record in the field"),
         ("team", "The team's experience and competence"),
         ("openness", "The organisation's information openness"),
