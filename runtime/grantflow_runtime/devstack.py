@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import grpc
@@ -104,7 +104,8 @@ class Stack:
 
     async def _is_ready(self, name: str) -> bool:
         if name == "gateway":
-            url = f"http://{self.config.gateway_host}:{self.config.gateway_port}/healthz"
+            # Ready means the gateway answers and sees every upstream SERVING.
+            url = f"http://{self.config.gateway_host}:{self.config.gateway_port}/readyz"
             return await asyncio.to_thread(_http_ok, url)
         async with grpc.aio.insecure_channel(self.config.service_addrs[name]) as chan:
             return await health_status(chan) == "SERVING"
@@ -138,10 +139,11 @@ async def event_path_check(config: Config) -> float:
     started = time.monotonic()
     async with grpc.aio.insecure_channel(config.service_addrs["applications"]) as apps_channel:
         apps = apps_grpc.ApplicationsServiceStub(apps_channel)
+        # Fixed terms: the request must be byte-identical on every run for its request id to
+        # find the first run's competition instead of creating another.
         opens, closes = Timestamp(), Timestamp()
-        now = datetime.now(UTC)
-        opens.FromDatetime(now)
-        closes.FromDatetime(now + timedelta(days=365))
+        opens.FromDatetime(datetime(2026, 1, 1, tzinfo=UTC))
+        closes.FromDatetime(datetime(2099, 12, 31, tzinfo=UTC))
         competition = await apps.CreateCompetition(
             apps_pb.CreateCompetitionRequest(
                 request_id="devstack-event-path-check",
@@ -160,6 +162,10 @@ async def event_path_check(config: Config) -> float:
             ),
             metadata=funder,
             timeout=5,
+        )
+        # A replayed create answers with the first response; the current state may have moved on.
+        competition = await apps.GetCompetition(
+            apps_pb.GetCompetitionRequest(id=competition.id), metadata=funder, timeout=5
         )
         if competition.state == competitions_pb2.Competition.STATE_DRAFT:
             await apps.OpenCompetition(
@@ -198,7 +204,8 @@ async def main_async(args: argparse.Namespace) -> int:
         _say(f"  all services SERVING in {time.monotonic() - started:.1f}s")
         for name in SERVICES:
             _say(f"  {name:<12}grpc://{config.service_addrs[name]}  (health, reflection)")
-        _say(f"  gateway     http://{config.gateway_host}:{config.gateway_port}/healthz")
+        gateway = f"http://{config.gateway_host}:{config.gateway_port}"
+        _say(f"  gateway     {gateway}/healthz  {gateway}/readyz")
         _say(f"  logs        {config.data_dir / 'logs'}")
         took = await event_path_check(config)
         _say(

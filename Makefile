@@ -1,0 +1,69 @@
+# Grantflow: the project's verbs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := applications scoring impact
+# The commit that first had protos: nothing on main may break what was published since.
+BUF_BASELINE := $(shell git log --diff-filter=A --format=%H -- buf.yaml 2>/dev/null | tail -n 1)
+
+.PHONY: help install generate check-generated lint fmt migrations-check breaking run test test-sqlite test-postgres ci lock clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies (hash-checked)
+
+generate: $(STAMP) ## Regenerate Python code and typed stubs from protos/ into gen/python
+	$(PY) tools/generate_protos.py
+
+check-generated: generate ## Fail when the committed generated code is stale
+	@git diff --exit-code --stat -- gen/ && test -z "$$(git status --porcelain -- gen/)" \
+		|| (echo "gen/ is stale: run 'make generate' and commit the result" && exit 1)
+
+lint: $(STAMP) ## ruff, mypy --strict, buf lint and format, migrations match the models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/buf lint
+	$(BIN)/buf format --diff --exit-code
+	$(PY) -m grantflow_runtime.migrations check $(SERVICES)
+
+fmt: $(STAMP) ## Format Python and protos in place
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/buf format -w
+
+breaking: $(STAMP) ## buf breaking against the first commit that published the protos
+	@if [ -n "$(BUF_BASELINE)" ]; then $(BIN)/buf breaking --against ".git#ref=$(BUF_BASELINE)"; \
+		else echo "no committed protos yet: nothing to compare"; fi
+
+run: $(STAMP) generate ## Start NATS, the three services and the gateway (Ctrl-C stops; data stays)
+	$(PY) -m grantflow_runtime.devstack
+
+test: $(STAMP) ## The whole suite on SQLite (GRANTFLOW_TEST_BACKEND=postgres for PostgreSQL)
+	$(BIN)/pytest
+
+test-sqlite: $(STAMP)
+	GRANTFLOW_TEST_BACKEND=sqlite $(BIN)/pytest
+
+test-postgres: $(STAMP) ## The whole suite on the PostgreSQL at 127.0.0.1:5432
+	GRANTFLOW_TEST_BACKEND=postgres $(BIN)/pytest
+
+ci: check-generated lint breaking test-sqlite test-postgres ## What CI runs
+
+lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs uv
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean: ## Remove the venv, caches and local data
+	rm -rf $(VENV) .grantflow .pytest_cache .mypy_cache .ruff_cache *.egg-info
