@@ -11,7 +11,7 @@ SERVICES := applications scoring impact
 # The commit that first had protos: nothing on main may break what was published since.
 BUF_BASELINE := $(shell git log --diff-filter=A --format=%H -- buf.yaml 2>/dev/null | tail -n 1)
 
-.PHONY: help install generate check-generated lint fmt migrations-check breaking run test test-sqlite test-postgres ci lock clean
+.PHONY: help install generate check-generated lint fmt breaking run test test-sqlite test-postgres bench ci lock clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP) ## The whole suite on the PostgreSQL at 127.0.0.1:5432
 	GRANTFLOW_TEST_BACKEND=postgres $(BIN)/pytest
+
+bench: $(STAMP) ## Measure the call paths against this machine's ceiling; prints a table, writes bench/results/
+	$(PY) bench/grpc_paths.py
 
 ci: check-generated lint breaking test-sqlite test-postgres ## What CI runs
 
