@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from grantflow.events.v1 import competitions_pb2
+from typing import Any
+
+from grantflow.events.v1 import applications_pb2, awards_pb2, competitions_pb2
 
 from grantflow_runtime.events import EventSpec
 
@@ -12,5 +14,49 @@ COMPETITION_OPENED = EventSpec(
     producer="applications",
     meaning="A competition started accepting applications; carries its directions, limits and deadline.",
 )
+COMPETITION_CLOSED = EventSpec(
+    subject="grantflow.competitions.closed",
+    message=competitions_pb2.CompetitionClosed,
+    producer="applications",
+    meaning="A competition reached its deadline and stopped accepting applications; scoring may begin.",
+)
+APPLICATION_SUBMITTED = EventSpec(
+    subject="grantflow.applications.submitted",
+    message=applications_pb2.ApplicationSubmitted,
+    producer="applications",
+    meaning="An application passed every submission rule and was frozen as submitted.",
+)
+APPLICATION_WITHDRAWN = EventSpec(
+    subject="grantflow.applications.withdrawn",
+    message=applications_pb2.ApplicationWithdrawn,
+    producer="applications",
+    meaning="An applicant withdrew an application before a decision; it leaves assignment and ranking.",
+)
+APPLICATION_STATUS_CHANGED = EventSpec(
+    subject="grantflow.applications.status_changed",
+    message=applications_pb2.ApplicationStatusChanged,
+    producer="applications",
+    meaning="An application moved between states (under review, awarded, declined, ineligible...).",
+)
+AWARD_DECIDED = EventSpec(
+    subject="grantflow.awards.decided",
+    message=awards_pb2.AwardDecided,
+    producer="scoring",
+    meaning="An application was funded: the award amount, rank and score.",
+)
+APPLICATION_DECLINED = EventSpec(
+    subject="grantflow.awards.declined",
+    message=awards_pb2.ApplicationDeclined,
+    producer="scoring",
+    meaning="An application was not funded, with the reason.",
+)
 
-ALL: tuple[EventSpec, ...] = (COMPETITION_OPENED,)  # type: ignore[type-arg]
+ALL: tuple[EventSpec[Any], ...] = (
+    COMPETITION_OPENED,
+    COMPETITION_CLOSED,
+    APPLICATION_SUBMITTED,
+    APPLICATION_WITHDRAWN,
+    APPLICATION_STATUS_CHANGED,
+    AWARD_DECIDED,
+    APPLICATION_DECLINED,
+)

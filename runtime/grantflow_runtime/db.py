@@ -106,8 +106,11 @@ class Database:
             async with self._session() as session:
                 yield session
         if notify:
-            for callback in self._after_commit:
-                callback()
+            self.notify_commit()
+
+    def notify_commit(self) -> None:
+        for callback in self._after_commit:
+            callback()
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:

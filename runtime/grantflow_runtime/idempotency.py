@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from google.protobuf.message import Message
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +71,7 @@ class IdempotencyStore:
         response.ParseFromString(row.response)
         return response
 
-    async def remember(
+    async def claim(
         self,
         session: AsyncSession,
         *,
@@ -79,9 +79,10 @@ class IdempotencyStore:
         request_id: str,
         caller: str,
         request: Message,
-        response: Message,
     ) -> None:
-        """Store the response in the same transaction as the effect it describes."""
+        """Take the request id before acting. A concurrent call with the same id blocks on this row
+        (PostgreSQL) until the first commits, then fails on the key and replays the stored answer;
+        if the first fails, its claim rolls back with it and the retry acts afresh."""
         if not request_id:
             return
         await session.execute(
@@ -90,9 +91,28 @@ class IdempotencyStore:
                 request_id=request_id,
                 caller=caller,
                 request_fingerprint=fingerprint(request),
-                response=response.SerializeToString(deterministic=True),
+                response=b"",
                 created_at=datetime.now(UTC),
             )
+        )
+
+    async def complete(
+        self,
+        session: AsyncSession,
+        *,
+        operation: str,
+        request_id: str,
+        caller: str,
+        response: Message,
+    ) -> None:
+        """Store the response in the same transaction as the effect it describes."""
+        if not request_id:
+            return
+        t = self.table
+        await session.execute(
+            update(t)
+            .where(t.c.operation == operation, t.c.request_id == request_id, t.c.caller == caller)
+            .values(response=response.SerializeToString(deterministic=True))
         )
 
 
@@ -109,8 +129,8 @@ async def idempotent(
 ) -> R:
     """Run `action` in a transaction once per request id; a retry gets the first response back.
 
-    Two concurrent calls with one request id may both reach `action`; the idempotency row's primary
-    key lets only one commit, and the other answers with the winner's response. A unique key of the
+    Two concurrent calls with one request id serialise on the claimed idempotency row: only one
+    acts, and the other answers with its response. A unique key of the
     action itself (a duplicate code) that a concurrent call took first is also retried once, so the
     action sees the committed row and raises its own domain error instead of an internal one.
     """
@@ -128,13 +148,19 @@ async def idempotent(
                 )
                 if earlier is not None:
                     return earlier
-                response = await action(session)
-                await store.remember(
+                await store.claim(
                     session,
                     operation=operation,
                     request_id=request_id,
                     caller=caller,
                     request=request,
+                )
+                response = await action(session)
+                await store.complete(
+                    session,
+                    operation=operation,
+                    request_id=request_id,
+                    caller=caller,
                     response=response,
                 )
                 return response

@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from grantflow_runtime.errors import FieldViolation, InvalidArgument
+
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -62,3 +66,25 @@ def next_token(last_key: list[Any] | None, *, filters: dict[str, Any]) -> str:
         return ""
     raw = json.dumps({"after": last_key, "filters": filters}, separators=(",", ":"), default=str)
     return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def after_time_and_id(page: Page) -> tuple[datetime, str] | None:
+    """The (timestamp, id) sort key of a newest-first listing, from a validated page."""
+    if page.after is None:
+        return None
+    try:
+        return datetime.fromisoformat(page.after[0]), page.after[1]
+    except ValueError as exc:
+        raise InvalidArgument(
+            [FieldViolation("page_token", "is not a token this API issued", "format")]
+        ) from exc
+
+
+def cut(
+    items: Sequence[T], page: Page, *, key: Callable[[T], list[str]], filters: dict[str, Any]
+) -> tuple[Sequence[T], str]:
+    """Given up to size + 1 rows (the extra one only says there is more), the page's rows and the
+    token for the next page, empty when this is the last."""
+    more = len(items) > page.size
+    rows = items[: page.size]
+    return rows, next_token(key(rows[-1]) if more and rows else None, filters=filters)

@@ -38,3 +38,16 @@ def test_readme_documents_every_setting() -> None:
         re.findall(r"^\| `(GRANTFLOW_[A-Z_]+)` \|", README.read_text(), flags=re.MULTILINE)
     )
     assert documented == {s.name for s in SETTINGS}
+
+
+def test_readme_lists_every_event() -> None:
+    from grantflow_runtime.catalogue import ALL
+
+    listed = set(
+        re.findall(
+            r"^\| `(grantflow\.[a-z_.]+)` \| `([A-Za-z0-9_.]+)` \|",
+            README.read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+    assert listed == {(spec.subject, spec.type) for spec in ALL}

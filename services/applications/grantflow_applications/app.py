@@ -7,10 +7,14 @@ from pathlib import Path
 
 import grpc
 from grantflow.applications.v1 import applications_service_pb2, applications_service_pb2_grpc
+from grantflow_runtime import catalogue
+from grantflow_runtime.consumer import Subscription
 from grantflow_runtime.host import ServiceContext, ServiceDefinition, ServiceParts, run
 from grantflow_runtime.idempotency import IdempotencyStore
 
 from grantflow_applications.adapters.tables import Base, messaging
+from grantflow_applications.api.closing import CompetitionCloser
+from grantflow_applications.api.handlers import DecisionHandlers
 from grantflow_applications.api.servicer import ApplicationsServicer
 
 SERVICE_NAME = applications_service_pb2.DESCRIPTOR.services_by_name["ApplicationsService"].full_name
@@ -23,7 +27,16 @@ def build(ctx: ServiceContext) -> ServiceParts:
         applications_service_pb2_grpc.add_ApplicationsServiceServicer_to_server(servicer, server)
         return (SERVICE_NAME,)
 
-    return ServiceParts(register=register)
+    decisions = DecisionHandlers(ctx.outbox)
+    closer = CompetitionCloser(ctx.db, ctx.outbox)
+    return ServiceParts(
+        register=register,
+        subscriptions=(
+            Subscription(catalogue.AWARD_DECIDED, decisions.on_award_decided),
+            Subscription(catalogue.APPLICATION_DECLINED, decisions.on_application_declined),
+        ),
+        background=(closer.run,),
+    )
 
 
 SERVICE = ServiceDefinition(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from grantflow_runtime.money import Money
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_applications.adapters.tables import CompetitionRow
+from grantflow_applications.domain.applications import CofinancingType
 from grantflow_applications.domain.competitions import Competition, CompetitionState
+from grantflow_applications.domain.organisations import LegalForm
 
 
 def _to_domain(row: CompetitionRow) -> Competition:
@@ -30,6 +33,18 @@ def _to_domain(row: CompetitionRow) -> Competition:
         state=CompetitionState(row.state),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        eligible_region_codes=tuple(row.eligible_region_codes),
+        eligible_legal_forms=tuple(LegalForm(f) for f in row.eligible_legal_forms),
+        min_cofinancing_percent=Decimal(row.min_cofinancing_percent),
+        allowed_cofinancing_types=tuple(CofinancingType(t) for t in row.allowed_cofinancing_types),
+        in_kind_cap_percent=Decimal(row.in_kind_cap_percent),
+        max_applications_per_organisation=row.max_applications_per_organisation,
+        direction_quotas=tuple(
+            (code, Money(amount, row.currency)) for code, amount in row.direction_quotas.items()
+        ),
+        min_registration_months=row.min_registration_months,
+        min_registration_months_small=row.min_registration_months_small,
+        small_request_max=Money(row.small_request_max, row.currency),
     )
 
 
@@ -49,6 +64,16 @@ def _fill(row: CompetitionRow, c: Competition) -> None:
     row.state = c.state.value
     row.created_at = c.created_at
     row.updated_at = c.updated_at
+    row.eligible_region_codes = list(c.eligible_region_codes)
+    row.eligible_legal_forms = [f.value for f in c.eligible_legal_forms]
+    row.min_cofinancing_percent = str(c.min_cofinancing_percent)
+    row.allowed_cofinancing_types = [t.value for t in c.allowed_cofinancing_types]
+    row.in_kind_cap_percent = str(c.in_kind_cap_percent)
+    row.max_applications_per_organisation = c.max_applications_per_organisation
+    row.direction_quotas = {code: amount.minor_units for code, amount in c.direction_quotas}
+    row.min_registration_months = c.min_registration_months
+    row.min_registration_months_small = c.min_registration_months_small
+    row.small_request_max = c.small_request_max.minor_units
 
 
 class CompetitionRepository:
@@ -74,6 +99,27 @@ class CompetitionRepository:
             raise LookupError(competition.id)
         _fill(row, competition)
         await self.session.flush()
+
+    async def due_to_close(self, now: datetime, limit: int) -> Sequence[Competition]:
+        """Open competitions past their deadline, locked for this transaction; rows another
+        replica is closing are skipped, so each closes once."""
+        query = (
+            select(CompetitionRow)
+            .where(
+                CompetitionRow.state == CompetitionState.OPEN.value, CompetitionRow.closes_at <= now
+            )
+            .order_by(CompetitionRow.closes_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_to_domain(r) for r in (await self.session.execute(query)).scalars()]
+
+    async def next_deadline(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(CompetitionRow.closes_at)).where(
+                CompetitionRow.state == CompetitionState.OPEN.value
+            )
+        )
 
     async def page(
         self,

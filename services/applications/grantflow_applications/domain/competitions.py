@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from grantflow_runtime.errors import FailedPrecondition, Violations
 from grantflow_runtime.money import RUB, Money
 
+from grantflow_applications.domain.applications import CofinancingType
 from grantflow_applications.domain.directions import DIRECTIONS
+from grantflow_applications.domain.organisations import DEFAULT_ELIGIBLE_FORMS, LegalForm
+from grantflow_applications.domain.regions import REGIONS
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
 # Long-term projects of the national programme run up to 36 months.
 MAX_PROJECT_MONTHS = 36
+# National defaults (shared DOMAIN.md): registered 12 months before the deadline, 6 months for
+# requests of at most 500,000 roubles.
+DEFAULT_MIN_REGISTRATION_MONTHS = 12
+DEFAULT_MIN_REGISTRATION_MONTHS_SMALL = 6
+DEFAULT_SMALL_REQUEST = Money.roubles(500_000)
+HUNDRED = Decimal(100)
 
 
 class CompetitionState(StrEnum):
@@ -40,6 +50,22 @@ class CompetitionTerms:
     closes_at: datetime | None
     time_zone: str
     max_duration_months: int
+    # Empty means every federal subject.
+    eligible_region_codes: tuple[str, ...] = ()
+    # Empty means the national default forms.
+    eligible_legal_forms: tuple[str, ...] = ()
+    min_cofinancing_percent: Decimal = Decimal(0)
+    # Empty means every source type counts.
+    allowed_cofinancing_types: tuple[str, ...] = ()
+    # The most the in-kind part may make up of the counted co-financing, in percent.
+    in_kind_cap_percent: Decimal = HUNDRED
+    # None takes the default: one application per organisation.
+    max_applications_per_organisation: int | None = None
+    direction_quotas: tuple[tuple[str, Money], ...] = ()
+    # None takes the national defaults; 0 means no requirement.
+    min_registration_months: int | None = None
+    min_registration_months_small: int | None = None
+    small_request_max: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,16 @@ class Competition:
     state: CompetitionState
     created_at: datetime
     updated_at: datetime
+    eligible_region_codes: tuple[str, ...] = ()
+    eligible_legal_forms: tuple[LegalForm, ...] = DEFAULT_ELIGIBLE_FORMS
+    min_cofinancing_percent: Decimal = Decimal(0)
+    allowed_cofinancing_types: tuple[CofinancingType, ...] = tuple(CofinancingType)
+    in_kind_cap_percent: Decimal = HUNDRED
+    max_applications_per_organisation: int = 1
+    direction_quotas: tuple[tuple[str, Money], ...] = ()
+    min_registration_months: int = DEFAULT_MIN_REGISTRATION_MONTHS
+    min_registration_months_small: int = DEFAULT_MIN_REGISTRATION_MONTHS_SMALL
+    small_request_max: Money = DEFAULT_SMALL_REQUEST
 
     @classmethod
     def create(
@@ -129,6 +165,63 @@ class Competition:
                 f"must be between 1 and {MAX_PROJECT_MONTHS}",
                 "range",
             )
+        for i, region in enumerate(terms.eligible_region_codes):
+            if region not in REGIONS:
+                v.add(
+                    f"{prefix}.eligible_region_codes[{i}]",
+                    f"{region!r} is not an ISO 3166-2:RU federal subject",
+                    "catalogue",
+                )
+        forms: list[LegalForm] = []
+        for i, form in enumerate(terms.eligible_legal_forms):
+            try:
+                forms.append(LegalForm(form))
+            except ValueError:
+                v.add(
+                    f"{prefix}.eligible_legal_forms[{i}]", f"{form!r} is not a legal form", "enum"
+                )
+        if not Decimal(0) <= terms.min_cofinancing_percent < HUNDRED:
+            v.add(f"{prefix}.min_cofinancing_percent", "must be at least 0 and below 100", "range")
+        types: list[CofinancingType] = []
+        for i, kind in enumerate(terms.allowed_cofinancing_types):
+            try:
+                types.append(CofinancingType(kind))
+            except ValueError:
+                v.add(
+                    f"{prefix}.allowed_cofinancing_types[{i}]",
+                    f"{kind!r} is not a co-financing type",
+                    "enum",
+                )
+        if not Decimal(0) <= terms.in_kind_cap_percent <= HUNDRED:
+            v.add(f"{prefix}.in_kind_cap_percent", "must be between 0 and 100", "range")
+        if (
+            terms.max_applications_per_organisation is not None
+            and terms.max_applications_per_organisation < 1
+        ):
+            v.add(f"{prefix}.max_applications_per_organisation", "must be at least 1", "range")
+        quota_directions: set[str] = set()
+        for i, (code, quota) in enumerate(terms.direction_quotas):
+            where = f"{prefix}.direction_quotas[{i}]"
+            if code not in terms.direction_codes:
+                v.add(
+                    f"{where}.direction_code",
+                    f"{code!r} is not one of the competition's directions",
+                    "membership",
+                )
+            if code in quota_directions:
+                v.add(f"{where}.direction_code", f"{code!r} has a quota already", "unique")
+            quota_directions.add(code)
+            if quota.currency != RUB or quota.minor_units <= 0:
+                v.add(f"{where}.amount", f"must be a positive amount in {RUB}", "range")
+            elif pool and pool.currency == RUB and quota.minor_units > pool.minor_units:
+                v.add(f"{where}.amount", "must not exceed the budget", "order")
+        for name in ("min_registration_months", "min_registration_months_small"):
+            months = getattr(terms, name)
+            if months is not None and not 0 <= months <= 120:
+                v.add(f"{prefix}.{name}", "must be between 0 and 120", "range")
+        small = terms.small_request_max
+        if small is not None and (small.currency != RUB or small.minor_units < 0):
+            v.add(f"{prefix}.small_request_max", f"must be a non-negative amount in {RUB}", "range")
         v.raise_if_any()
         assert lo and hi and pool and terms.opens_at and terms.closes_at
         return cls(
@@ -147,7 +240,45 @@ class Competition:
             state=CompetitionState.DRAFT,
             created_at=now,
             updated_at=now,
+            eligible_region_codes=tuple(dict.fromkeys(terms.eligible_region_codes)),
+            eligible_legal_forms=tuple(dict.fromkeys(forms)) or DEFAULT_ELIGIBLE_FORMS,
+            min_cofinancing_percent=terms.min_cofinancing_percent,
+            allowed_cofinancing_types=tuple(dict.fromkeys(types)) or tuple(CofinancingType),
+            in_kind_cap_percent=terms.in_kind_cap_percent,
+            max_applications_per_organisation=_or(terms.max_applications_per_organisation, 1),
+            direction_quotas=terms.direction_quotas,
+            min_registration_months=_or(
+                terms.min_registration_months, DEFAULT_MIN_REGISTRATION_MONTHS
+            ),
+            min_registration_months_small=_or(
+                terms.min_registration_months_small, DEFAULT_MIN_REGISTRATION_MONTHS_SMALL
+            ),
+            small_request_max=small or DEFAULT_SMALL_REQUEST,
         )
+
+    def revise(self, terms: CompetitionTerms, now: datetime) -> Competition:
+        """New terms for a draft, validated as a new competition would be."""
+        if self.state is not CompetitionState.DRAFT:
+            raise FailedPrecondition(
+                f"competition is {self.state.value}; only a draft can be changed", reason="STATE"
+            )
+        revised = Competition.create(id=self.id, owner=self.owner, terms=terms, now=now)
+        return replace(revised, created_at=self.created_at)
+
+    def is_accepting(self, now: datetime) -> bool:
+        """Open, and `now` inside [opens_at, closes_at): both instants are absolute, so the
+        competition's time zone only matters for showing the deadline, never for comparing it."""
+        return self.state is CompetitionState.OPEN and self.opens_at <= now < self.closes_at
+
+    def close(self, now: datetime) -> Competition:
+        """OPEN -> CLOSED, by the scheduler at closes_at (or later, if it was down then)."""
+        if self.state is not CompetitionState.OPEN:
+            raise FailedPrecondition(
+                f"competition is {self.state.value}; only an open one can close", reason="STATE"
+            )
+        if now < self.closes_at:
+            raise FailedPrecondition("closes_at has not come yet", reason="NOT_DUE")
+        return replace(self, state=CompetitionState.CLOSED, updated_at=now)
 
     def open(self, now: datetime) -> Competition:
         """DRAFT -> OPEN. Opening after the deadline would announce a call nobody can answer."""
@@ -163,6 +294,10 @@ class Competition:
 
     def local_deadline(self) -> datetime:
         return self.closes_at.astimezone(ZoneInfo(self.time_zone))
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def is_time_zone(name: str) -> bool:

@@ -14,7 +14,7 @@ from grantflow_runtime.context import Role
 from grantflow_runtime.db import Database
 from grantflow_runtime.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from grantflow_runtime.idempotency import IdempotencyStore, idempotent
-from grantflow_runtime.paging import next_token, parse_page
+from grantflow_runtime.paging import cut, parse_page
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_impact.adapters.indicators_repo import IndicatorDefinitionRepository
@@ -94,11 +94,7 @@ class ImpactServicer(pb_grpc.ImpactServiceServicer):
             items = await IndicatorDefinitionRepository(session).page(
                 limit=page.size + 1, after=after
             )
-        # One row beyond the page tells whether another page exists without a COUNT.
-        more = len(items) > page.size
-        items = items[: page.size]
-        last = [items[-1].code] if more and items else None
+        items, token = cut(items, page, key=lambda d: [d.code], filters=filters)
         return pb.ListIndicatorDefinitionsResponse(
-            indicator_definitions=[definition_to_proto(d) for d in items],
-            next_page_token=next_token(last, filters=filters),
+            indicator_definitions=[definition_to_proto(d) for d in items], next_page_token=token
         )

@@ -22,26 +22,59 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from grantflow.applications.v1 import applications_pb2 as grantflow_dot_applications_dot_v1_dot_applications__pb2
 from grantflow.applications.v1 import competitions_pb2 as grantflow_dot_applications_dot_v1_dot_competitions__pb2
+from grantflow.applications.v1 import organisations_pb2 as grantflow_dot_applications_dot_v1_dot_organisations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4grantflow/applications/v1/applications_service.proto\x12\x19grantflow.applications.v1\x1a,grantflow/applications/v1/competitions.proto\"k\n\x18\x43reateCompetitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12;\n\x0b\x63ompetition\x18\x02 \x01(\x0b\x32&.grantflow.applications.v1.Competition\"#\n\x15GetCompetitionRequest\x12\n\n\x02id\x18\x01 \x01(\t\"}\n\x17ListCompetitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12;\n\x05state\x18\x03 \x01(\x0e\x32,.grantflow.applications.v1.Competition.State\"q\n\x18ListCompetitionsResponse\x12<\n\x0c\x63ompetitions\x18\x01 \x03(\x0b\x32&.grantflow.applications.v1.Competition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x16OpenCompetitionRequest\x12\n\n\x02id\x18\x01 \x01(\t2\xde\x03\n\x13\x41pplicationsService\x12p\n\x11\x43reateCompetition\x12\x33.grantflow.applications.v1.CreateCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12j\n\x0eGetCompetition\x12\x30.grantflow.applications.v1.GetCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12{\n\x10ListCompetitions\x12\x32.grantflow.applications.v1.ListCompetitionsRequest\x1a\x33.grantflow.applications.v1.ListCompetitionsResponse\x12l\n\x0fOpenCompetition\x12\x31.grantflow.applications.v1.OpenCompetitionRequest\x1a&.grantflow.applications.v1.Competitionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4grantflow/applications/v1/applications_service.proto\x12\x19grantflow.applications.v1\x1a google/protobuf/field_mask.proto\x1a,grantflow/applications/v1/applications.proto\x1a,grantflow/applications/v1/competitions.proto\x1a-grantflow/applications/v1/organisations.proto\"k\n\x18\x43reateCompetitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12;\n\x0b\x63ompetition\x18\x02 \x01(\x0b\x32&.grantflow.applications.v1.Competition\"#\n\x15GetCompetitionRequest\x12\n\n\x02id\x18\x01 \x01(\t\"}\n\x17ListCompetitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12;\n\x05state\x18\x03 \x01(\x0e\x32,.grantflow.applications.v1.Competition.State\"q\n\x18ListCompetitionsResponse\x12<\n\x0c\x63ompetitions\x18\x01 \x03(\x0b\x32&.grantflow.applications.v1.Competition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x01\n\x18UpdateCompetitionRequest\x12;\n\x0b\x63ompetition\x18\x01 \x01(\x0b\x32&.grantflow.applications.v1.Competition\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"$\n\x16OpenCompetitionRequest\x12\n\n\x02id\x18\x01 \x01(\t\"n\n\x19\x43reateOrganisationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12=\n\x0corganisation\x18\x02 \x01(\x0b\x32\'.grantflow.applications.v1.Organisation\"$\n\x16GetOrganisationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"V\n\x18ListOrganisationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x13\n\x0bregion_code\x18\x03 \x01(\t\"t\n\x19ListOrganisationsResponse\x12>\n\rorganisations\x18\x01 \x03(\x0b\x32\'.grantflow.applications.v1.Organisation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x8b\x01\n\x19UpdateOrganisationRequest\x12=\n\x0corganisation\x18\x01 \x01(\x0b\x32\'.grantflow.applications.v1.Organisation\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"k\n\x18\x43reateApplicationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12;\n\x0b\x61pplication\x18\x02 \x01(\x0b\x32&.grantflow.applications.v1.Application\"#\n\x15GetApplicationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xdb\x01\n\x17ListApplicationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x03 \x01(\t\x12\x17\n\x0forganisation_id\x18\x04 \x01(\t\x12;\n\x05state\x18\x05 \x01(\x0e\x32,.grantflow.applications.v1.Application.State\x12\x16\n\x0e\x64irection_code\x18\x06 \x01(\t\x12\x13\n\x0bregion_code\x18\x07 \x01(\t\"q\n\x18ListApplicationsResponse\x12<\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32&.grantflow.applications.v1.Application\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x01\n\x18UpdateApplicationRequest\x12;\n\x0b\x61pplication\x18\x01 \x01(\x0b\x32&.grantflow.applications.v1.Application\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"(\n\x1aValidateApplicationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x99\x01\n\x1bValidateApplicationResponse\x12<\n\nviolations\x18\x01 \x03(\x0b\x32(.grantflow.applications.v1.RuleViolation\x12<\n\x06totals\x18\x02 \x01(\x0b\x32,.grantflow.applications.v1.ApplicationTotals\":\n\x18SubmitApplicationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"8\n\x1aWithdrawApplicationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t2\xe5\x0e\n\x13\x41pplicationsService\x12p\n\x11\x43reateCompetition\x12\x33.grantflow.applications.v1.CreateCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12j\n\x0eGetCompetition\x12\x30.grantflow.applications.v1.GetCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12{\n\x10ListCompetitions\x12\x32.grantflow.applications.v1.ListCompetitionsRequest\x1a\x33.grantflow.applications.v1.ListCompetitionsResponse\x12p\n\x11UpdateCompetition\x12\x33.grantflow.applications.v1.UpdateCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12l\n\x0fOpenCompetition\x12\x31.grantflow.applications.v1.OpenCompetitionRequest\x1a&.grantflow.applications.v1.Competition\x12s\n\x12\x43reateOrganisation\x12\x34.grantflow.applications.v1.CreateOrganisationRequest\x1a\'.grantflow.applications.v1.Organisation\x12m\n\x0fGetOrganisation\x12\x31.grantflow.applications.v1.GetOrganisationRequest\x1a\'.grantflow.applications.v1.Organisation\x12~\n\x11ListOrganisations\x12\x33.grantflow.applications.v1.ListOrganisationsRequest\x1a\x34.grantflow.applications.v1.ListOrganisationsResponse\x12s\n\x12UpdateOrganisation\x12\x34.grantflow.applications.v1.UpdateOrganisationRequest\x1a\'.grantflow.applications.v1.Organisation\x12p\n\x11\x43reateApplication\x12\x33.grantflow.applications.v1.CreateApplicationRequest\x1a&.grantflow.applications.v1.Application\x12j\n\x0eGetApplication\x12\x30.grantflow.applications.v1.GetApplicationRequest\x1a&.grantflow.applications.v1.Application\x12{\n\x10ListApplications\x12\x32.grantflow.applications.v1.ListApplicationsRequest\x1a\x33.grantflow.applications.v1.ListApplicationsResponse\x12p\n\x11UpdateApplication\x12\x33.grantflow.applications.v1.UpdateApplicationRequest\x1a&.grantflow.applications.v1.Application\x12\x84\x01\n\x13ValidateApplication\x12\x35.grantflow.applications.v1.ValidateApplicationRequest\x1a\x36.grantflow.applications.v1.ValidateApplicationResponse\x12p\n\x11SubmitApplication\x12\x33.grantflow.applications.v1.SubmitApplicationRequest\x1a&.grantflow.applications.v1.Application\x12t\n\x13WithdrawApplication\x12\x35.grantflow.applications.v1.WithdrawApplicationRequest\x1a&.grantflow.applications.v1.Applicationb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.applications.v1.applications_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATECOMPETITIONREQUEST']._serialized_start=129
-  _globals['_CREATECOMPETITIONREQUEST']._serialized_end=236
-  _globals['_GETCOMPETITIONREQUEST']._serialized_start=238
-  _globals['_GETCOMPETITIONREQUEST']._serialized_end=273
-  _globals['_LISTCOMPETITIONSREQUEST']._serialized_start=275
-  _globals['_LISTCOMPETITIONSREQUEST']._serialized_end=400
-  _globals['_LISTCOMPETITIONSRESPONSE']._serialized_start=402
-  _globals['_LISTCOMPETITIONSRESPONSE']._serialized_end=515
-  _globals['_OPENCOMPETITIONREQUEST']._serialized_start=517
-  _globals['_OPENCOMPETITIONREQUEST']._serialized_end=553
-  _globals['_APPLICATIONSSERVICE']._serialized_start=556
-  _globals['_APPLICATIONSSERVICE']._serialized_end=1034
+  _globals['_CREATECOMPETITIONREQUEST']._serialized_start=256
+  _globals['_CREATECOMPETITIONREQUEST']._serialized_end=363
+  _globals['_GETCOMPETITIONREQUEST']._serialized_start=365
+  _globals['_GETCOMPETITIONREQUEST']._serialized_end=400
+  _globals['_LISTCOMPETITIONSREQUEST']._serialized_start=402
+  _globals['_LISTCOMPETITIONSREQUEST']._serialized_end=527
+  _globals['_LISTCOMPETITIONSRESPONSE']._serialized_start=529
+  _globals['_LISTCOMPETITIONSRESPONSE']._serialized_end=642
+  _globals['_UPDATECOMPETITIONREQUEST']._serialized_start=645
+  _globals['_UPDATECOMPETITIONREQUEST']._serialized_end=781
+  _globals['_OPENCOMPETITIONREQUEST']._serialized_start=783
+  _globals['_OPENCOMPETITIONREQUEST']._serialized_end=819
+  _globals['_CREATEORGANISATIONREQUEST']._serialized_start=821
+  _globals['_CREATEORGANISATIONREQUEST']._serialized_end=931
+  _globals['_GETORGANISATIONREQUEST']._serialized_start=933
+  _globals['_GETORGANISATIONREQUEST']._serialized_end=969
+  _globals['_LISTORGANISATIONSREQUEST']._serialized_start=971
+  _globals['_LISTORGANISATIONSREQUEST']._serialized_end=1057
+  _globals['_LISTORGANISATIONSRESPONSE']._serialized_start=1059
+  _globals['_LISTORGANISATIONSRESPONSE']._serialized_end=1175
+  _globals['_UPDATEORGANISATIONREQUEST']._serialized_start=1178
+  _globals['_UPDATEORGANISATIONREQUEST']._serialized_end=1317
+  _globals['_CREATEAPPLICATIONREQUEST']._serialized_start=1319
+  _globals['_CREATEAPPLICATIONREQUEST']._serialized_end=1426
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=1428
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=1463
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=1466
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=1685
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=1687
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=1800
+  _globals['_UPDATEAPPLICATIONREQUEST']._serialized_start=1803
+  _globals['_UPDATEAPPLICATIONREQUEST']._serialized_end=1939
+  _globals['_VALIDATEAPPLICATIONREQUEST']._serialized_start=1941
+  _globals['_VALIDATEAPPLICATIONREQUEST']._serialized_end=1981
+  _globals['_VALIDATEAPPLICATIONRESPONSE']._serialized_start=1984
+  _globals['_VALIDATEAPPLICATIONRESPONSE']._serialized_end=2137
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=2139
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=2197
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_start=2199
+  _globals['_WITHDRAWAPPLICATIONREQUEST']._serialized_end=2255
+  _globals['_APPLICATIONSSERVICE']._serialized_start=2258
+  _globals['_APPLICATIONSSERVICE']._serialized_end=4151
 # @@protoc_insertion_point(module_scope)

@@ -3,8 +3,10 @@
 import grpc
 import warnings
 
+from grantflow.applications.v1 import applications_pb2 as grantflow_dot_applications_dot_v1_dot_applications__pb2
 from grantflow.applications.v1 import applications_service_pb2 as grantflow_dot_applications_dot_v1_dot_applications__service__pb2
 from grantflow.applications.v1 import competitions_pb2 as grantflow_dot_applications_dot_v1_dot_competitions__pb2
+from grantflow.applications.v1 import organisations_pb2 as grantflow_dot_applications_dot_v1_dot_organisations__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -51,10 +53,70 @@ class ApplicationsServiceStub:
                 request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListCompetitionsRequest.SerializeToString,
                 response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListCompetitionsResponse.FromString,
                 _registered_method=True)
+        self.UpdateCompetition = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/UpdateCompetition',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateCompetitionRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+                _registered_method=True)
         self.OpenCompetition = channel.unary_unary(
                 '/grantflow.applications.v1.ApplicationsService/OpenCompetition',
                 request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.SerializeToString,
                 response_deserializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+                _registered_method=True)
+        self.CreateOrganisation = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/CreateOrganisation',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateOrganisationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+                _registered_method=True)
+        self.GetOrganisation = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/GetOrganisation',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetOrganisationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+                _registered_method=True)
+        self.ListOrganisations = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/ListOrganisations',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsResponse.FromString,
+                _registered_method=True)
+        self.UpdateOrganisation = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/UpdateOrganisation',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateOrganisationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+                _registered_method=True)
+        self.CreateApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/CreateApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+                _registered_method=True)
+        self.GetApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/GetApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+                _registered_method=True)
+        self.ListApplications = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/ListApplications',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsResponse.FromString,
+                _registered_method=True)
+        self.UpdateApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/UpdateApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+                _registered_method=True)
+        self.ValidateApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/ValidateApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationResponse.FromString,
+                _registered_method=True)
+        self.SubmitApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/SubmitApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.SubmitApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+                _registered_method=True)
+        self.WithdrawApplication = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/WithdrawApplication',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.WithdrawApplicationRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
                 _registered_method=True)
 
 
@@ -83,8 +145,92 @@ class ApplicationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateCompetition(self, request, context):
+        """Changes a DRAFT competition. Its owner and admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def OpenCompetition(self, request, context):
         """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateOrganisation(self, request, context):
+        """Registers an applicant organisation. Its INN must be new.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrganisation(self, request, context):
+        """Reads one organisation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrganisations(self, request, context):
+        """Lists organisations the caller may see, by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOrganisation(self, request, context):
+        """Changes an organisation's details; the INN cannot change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApplication(self, request, context):
+        """Starts a DRAFT application of the caller's organisation in an open competition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApplication(self, request, context):
+        """Reads one application.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApplications(self, request, context):
+        """Lists applications the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateApplication(self, request, context):
+        """Changes a DRAFT application; every change is a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidateApplication(self, request, context):
+        """Checks every submission rule without submitting (a dry run).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitApplication(self, request, context):
+        """Submits a DRAFT application after checking every rule at once (ApplicationSubmitted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawApplication(self, request, context):
+        """Withdraws a DRAFT or SUBMITTED application before a decision (ApplicationWithdrawn).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -108,10 +254,70 @@ def add_ApplicationsServiceServicer_to_server(servicer, server):
                     request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListCompetitionsRequest.FromString,
                     response_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListCompetitionsResponse.SerializeToString,
             ),
+            'UpdateCompetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCompetition,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateCompetitionRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.SerializeToString,
+            ),
             'OpenCompetition': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenCompetition,
                     request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.FromString,
                     response_serializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.SerializeToString,
+            ),
+            'CreateOrganisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrganisation,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateOrganisationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.SerializeToString,
+            ),
+            'GetOrganisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrganisation,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetOrganisationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.SerializeToString,
+            ),
+            'ListOrganisations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganisations,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsResponse.SerializeToString,
+            ),
+            'UpdateOrganisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOrganisation,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateOrganisationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.SerializeToString,
+            ),
+            'CreateApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.SerializeToString,
+            ),
+            'GetApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.SerializeToString,
+            ),
+            'ListApplications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApplications,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsResponse.SerializeToString,
+            ),
+            'UpdateApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.SerializeToString,
+            ),
+            'ValidateApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationResponse.SerializeToString,
+            ),
+            'SubmitApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.SubmitApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.SerializeToString,
+            ),
+            'WithdrawApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawApplication,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.WithdrawApplicationRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -207,6 +413,33 @@ class ApplicationsService:
             _registered_method=True)
 
     @staticmethod
+    def UpdateCompetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/UpdateCompetition',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateCompetitionRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def OpenCompetition(request,
             target,
             options=(),
@@ -223,6 +456,303 @@ class ApplicationsService:
             '/grantflow.applications.v1.ApplicationsService/OpenCompetition',
             grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.SerializeToString,
             grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrganisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/CreateOrganisation',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateOrganisationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrganisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/GetOrganisation',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetOrganisationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganisations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/ListOrganisations',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListOrganisationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOrganisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/UpdateOrganisation',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateOrganisationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_organisations__pb2.Organisation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/CreateApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/GetApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.GetApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApplications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/ListApplications',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ListApplicationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/UpdateApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.UpdateApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/ValidateApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.ValidateApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/SubmitApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.SubmitApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/WithdrawApplication',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.WithdrawApplicationRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_applications__pb2.Application.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,8 +4,10 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from grantflow.applications.v1 import applications_pb2 as _applications_pb2
 from grantflow.applications.v1 import applications_service_pb2 as _applications_service_pb2
 from grantflow.applications.v1 import competitions_pb2 as _competitions_pb2
+from grantflow.applications.v1 import organisations_pb2 as _organisations_pb2
 from grpc import aio as _aio
 import abc as _abc_1
 import grpc as _grpc
@@ -40,8 +42,32 @@ class ApplicationsServiceStub:
     """Reads one competition."""
     ListCompetitions: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.ListCompetitionsRequest, _applications_service_pb2.ListCompetitionsResponse]
     """Lists competitions, newest first."""
+    UpdateCompetition: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateCompetitionRequest, _competitions_pb2.Competition]
+    """Changes a DRAFT competition. Its owner and admins only."""
     OpenCompetition: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.OpenCompetitionRequest, _competitions_pb2.Competition]
     """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+    CreateOrganisation: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.CreateOrganisationRequest, _organisations_pb2.Organisation]
+    """Registers an applicant organisation. Its INN must be new."""
+    GetOrganisation: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.GetOrganisationRequest, _organisations_pb2.Organisation]
+    """Reads one organisation."""
+    ListOrganisations: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.ListOrganisationsRequest, _applications_service_pb2.ListOrganisationsResponse]
+    """Lists organisations the caller may see, by name."""
+    UpdateOrganisation: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateOrganisationRequest, _organisations_pb2.Organisation]
+    """Changes an organisation's details; the INN cannot change."""
+    CreateApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.CreateApplicationRequest, _applications_pb2.Application]
+    """Starts a DRAFT application of the caller's organisation in an open competition."""
+    GetApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.GetApplicationRequest, _applications_pb2.Application]
+    """Reads one application."""
+    ListApplications: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.ListApplicationsRequest, _applications_service_pb2.ListApplicationsResponse]
+    """Lists applications the caller may see."""
+    UpdateApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateApplicationRequest, _applications_pb2.Application]
+    """Changes a DRAFT application; every change is a new version."""
+    ValidateApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.ValidateApplicationRequest, _applications_service_pb2.ValidateApplicationResponse]
+    """Checks every submission rule without submitting (a dry run)."""
+    SubmitApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.SubmitApplicationRequest, _applications_pb2.Application]
+    """Submits a DRAFT application after checking every rule at once (ApplicationSubmitted)."""
+    WithdrawApplication: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.WithdrawApplicationRequest, _applications_pb2.Application]
+    """Withdraws a DRAFT or SUBMITTED application before a decision (ApplicationWithdrawn)."""
 
 @_typing.type_check_only
 class ApplicationsServiceAsyncStub(ApplicationsServiceStub):
@@ -54,8 +80,32 @@ class ApplicationsServiceAsyncStub(ApplicationsServiceStub):
     """Reads one competition."""
     ListCompetitions: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.ListCompetitionsRequest, _applications_service_pb2.ListCompetitionsResponse]  # type: ignore[assignment]
     """Lists competitions, newest first."""
+    UpdateCompetition: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateCompetitionRequest, _competitions_pb2.Competition]  # type: ignore[assignment]
+    """Changes a DRAFT competition. Its owner and admins only."""
     OpenCompetition: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.OpenCompetitionRequest, _competitions_pb2.Competition]  # type: ignore[assignment]
     """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+    CreateOrganisation: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.CreateOrganisationRequest, _organisations_pb2.Organisation]  # type: ignore[assignment]
+    """Registers an applicant organisation. Its INN must be new."""
+    GetOrganisation: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.GetOrganisationRequest, _organisations_pb2.Organisation]  # type: ignore[assignment]
+    """Reads one organisation."""
+    ListOrganisations: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.ListOrganisationsRequest, _applications_service_pb2.ListOrganisationsResponse]  # type: ignore[assignment]
+    """Lists organisations the caller may see, by name."""
+    UpdateOrganisation: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateOrganisationRequest, _organisations_pb2.Organisation]  # type: ignore[assignment]
+    """Changes an organisation's details; the INN cannot change."""
+    CreateApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.CreateApplicationRequest, _applications_pb2.Application]  # type: ignore[assignment]
+    """Starts a DRAFT application of the caller's organisation in an open competition."""
+    GetApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.GetApplicationRequest, _applications_pb2.Application]  # type: ignore[assignment]
+    """Reads one application."""
+    ListApplications: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.ListApplicationsRequest, _applications_service_pb2.ListApplicationsResponse]  # type: ignore[assignment]
+    """Lists applications the caller may see."""
+    UpdateApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.UpdateApplicationRequest, _applications_pb2.Application]  # type: ignore[assignment]
+    """Changes a DRAFT application; every change is a new version."""
+    ValidateApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.ValidateApplicationRequest, _applications_service_pb2.ValidateApplicationResponse]  # type: ignore[assignment]
+    """Checks every submission rule without submitting (a dry run)."""
+    SubmitApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.SubmitApplicationRequest, _applications_pb2.Application]  # type: ignore[assignment]
+    """Submits a DRAFT application after checking every rule at once (ApplicationSubmitted)."""
+    WithdrawApplication: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.WithdrawApplicationRequest, _applications_pb2.Application]  # type: ignore[assignment]
+    """Withdraws a DRAFT or SUBMITTED application before a decision (ApplicationWithdrawn)."""
 
 class ApplicationsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Competitions, applicant organisations and their applications."""
@@ -85,11 +135,107 @@ class ApplicationsServiceServicer(metaclass=_abc_1.ABCMeta):
         """Lists competitions, newest first."""
 
     @_abc_1.abstractmethod
+    def UpdateCompetition(
+        self,
+        request: _applications_service_pb2.UpdateCompetitionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_competitions_pb2.Competition, _abc.Awaitable[_competitions_pb2.Competition]]:
+        """Changes a DRAFT competition. Its owner and admins only."""
+
+    @_abc_1.abstractmethod
     def OpenCompetition(
         self,
         request: _applications_service_pb2.OpenCompetitionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_competitions_pb2.Competition, _abc.Awaitable[_competitions_pb2.Competition]]:
         """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+
+    @_abc_1.abstractmethod
+    def CreateOrganisation(
+        self,
+        request: _applications_service_pb2.CreateOrganisationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_organisations_pb2.Organisation, _abc.Awaitable[_organisations_pb2.Organisation]]:
+        """Registers an applicant organisation. Its INN must be new."""
+
+    @_abc_1.abstractmethod
+    def GetOrganisation(
+        self,
+        request: _applications_service_pb2.GetOrganisationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_organisations_pb2.Organisation, _abc.Awaitable[_organisations_pb2.Organisation]]:
+        """Reads one organisation."""
+
+    @_abc_1.abstractmethod
+    def ListOrganisations(
+        self,
+        request: _applications_service_pb2.ListOrganisationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_service_pb2.ListOrganisationsResponse, _abc.Awaitable[_applications_service_pb2.ListOrganisationsResponse]]:
+        """Lists organisations the caller may see, by name."""
+
+    @_abc_1.abstractmethod
+    def UpdateOrganisation(
+        self,
+        request: _applications_service_pb2.UpdateOrganisationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_organisations_pb2.Organisation, _abc.Awaitable[_organisations_pb2.Organisation]]:
+        """Changes an organisation's details; the INN cannot change."""
+
+    @_abc_1.abstractmethod
+    def CreateApplication(
+        self,
+        request: _applications_service_pb2.CreateApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.Application, _abc.Awaitable[_applications_pb2.Application]]:
+        """Starts a DRAFT application of the caller's organisation in an open competition."""
+
+    @_abc_1.abstractmethod
+    def GetApplication(
+        self,
+        request: _applications_service_pb2.GetApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.Application, _abc.Awaitable[_applications_pb2.Application]]:
+        """Reads one application."""
+
+    @_abc_1.abstractmethod
+    def ListApplications(
+        self,
+        request: _applications_service_pb2.ListApplicationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_service_pb2.ListApplicationsResponse, _abc.Awaitable[_applications_service_pb2.ListApplicationsResponse]]:
+        """Lists applications the caller may see."""
+
+    @_abc_1.abstractmethod
+    def UpdateApplication(
+        self,
+        request: _applications_service_pb2.UpdateApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.Application, _abc.Awaitable[_applications_pb2.Application]]:
+        """Changes a DRAFT application; every change is a new version."""
+
+    @_abc_1.abstractmethod
+    def ValidateApplication(
+        self,
+        request: _applications_service_pb2.ValidateApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_service_pb2.ValidateApplicationResponse, _abc.Awaitable[_applications_service_pb2.ValidateApplicationResponse]]:
+        """Checks every submission rule without submitting (a dry run)."""
+
+    @_abc_1.abstractmethod
+    def SubmitApplication(
+        self,
+        request: _applications_service_pb2.SubmitApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.Application, _abc.Awaitable[_applications_pb2.Application]]:
+        """Submits a DRAFT application after checking every rule at once (ApplicationSubmitted)."""
+
+    @_abc_1.abstractmethod
+    def WithdrawApplication(
+        self,
+        request: _applications_service_pb2.WithdrawApplicationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_applications_pb2.Application, _abc.Awaitable[_applications_pb2.Application]]:
+        """Withdraws a DRAFT or SUBMITTED application before a decision (ApplicationWithdrawn)."""
 
 def add_ApplicationsServiceServicer_to_server(servicer: ApplicationsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -23,18 +23,21 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from grantflow.applications.v1 import catalogues_pb2 as grantflow_dot_applications_dot_v1_dot_catalogues__pb2
 from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,grantflow/applications/v1/competitions.proto\x12\x19grantflow.applications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\x86\x05\n\x0b\x43ompetition\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x17\n\x0f\x64irection_codes\x18\x04 \x03(\t\x12-\n\tmin_grant\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12-\n\tmax_grant\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12*\n\x06\x62udget\x18\x07 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12,\n\x08opens_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcloses_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\n \x01(\t\x12;\n\x05state\x18\x0b \x01(\x0e\x32,.grantflow.applications.v1.Competition.State\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13max_duration_months\x18\x0e \x01(\x05\"x\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSTATE_DRAFT\x10\x01\x12\x0e\n\nSTATE_OPEN\x10\x02\x12\x10\n\x0cSTATE_CLOSED\x10\x03\x12\x11\n\rSTATE_DECIDED\x10\x04\x12\x12\n\x0eSTATE_ARCHIVED\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,grantflow/applications/v1/competitions.proto\x12\x19grantflow.applications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*grantflow/applications/v1/catalogues.proto\x1a\x1fgrantflow/common/v1/money.proto\"\xd8\t\n\x0b\x43ompetition\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x17\n\x0f\x64irection_codes\x18\x04 \x03(\t\x12-\n\tmin_grant\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12-\n\tmax_grant\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12*\n\x06\x62udget\x18\x07 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12,\n\x08opens_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcloses_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\n \x01(\t\x12;\n\x05state\x18\x0b \x01(\x0e\x32,.grantflow.applications.v1.Competition.State\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13max_duration_months\x18\x0e \x01(\x05\x12\x1d\n\x15\x65ligible_region_codes\x18\x0f \x03(\t\x12\x42\n\x14\x65ligible_legal_forms\x18\x10 \x03(\x0e\x32$.grantflow.applications.v1.LegalForm\x12\x1f\n\x17min_cofinancing_percent\x18\x11 \x01(\t\x12M\n\x19\x61llowed_cofinancing_types\x18\x12 \x03(\x0e\x32*.grantflow.applications.v1.CofinancingType\x12\x1b\n\x13in_kind_cap_percent\x18\x13 \x01(\t\x12.\n!max_applications_per_organisation\x18\x14 \x01(\x05H\x00\x88\x01\x01\x12\x43\n\x10\x64irection_quotas\x18\x15 \x03(\x0b\x32).grantflow.applications.v1.DirectionQuota\x12$\n\x17min_registration_months\x18\x16 \x01(\x05H\x01\x88\x01\x01\x12*\n\x1dmin_registration_months_small\x18\x17 \x01(\x05H\x02\x88\x01\x01\x12\x35\n\x11small_request_max\x18\x18 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\"x\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSTATE_DRAFT\x10\x01\x12\x0e\n\nSTATE_OPEN\x10\x02\x12\x10\n\x0cSTATE_CLOSED\x10\x03\x12\x11\n\rSTATE_DECIDED\x10\x04\x12\x12\n\x0eSTATE_ARCHIVED\x10\x05\x42$\n\"_max_applications_per_organisationB\x1a\n\x18_min_registration_monthsB \n\x1e_min_registration_months_small\"T\n\x0e\x44irectionQuota\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Moneyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.applications.v1.competitions_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_COMPETITION']._serialized_start=142
-  _globals['_COMPETITION']._serialized_end=788
-  _globals['_COMPETITION_STATE']._serialized_start=668
-  _globals['_COMPETITION_STATE']._serialized_end=788
+  _globals['_COMPETITION']._serialized_start=186
+  _globals['_COMPETITION']._serialized_end=1426
+  _globals['_COMPETITION_STATE']._serialized_start=1206
+  _globals['_COMPETITION_STATE']._serialized_end=1326
+  _globals['_DIRECTIONQUOTA']._serialized_start=1428
+  _globals['_DIRECTIONQUOTA']._serialized_end=1512
 # @@protoc_insertion_point(module_scope)

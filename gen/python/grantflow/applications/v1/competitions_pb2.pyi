@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from grantflow.applications.v1 import catalogues_pb2 as _catalogues_pb2
 from grantflow.common.v1 import money_pb2 as _money_pb2
 import builtins as _builtins
 import sys
@@ -74,6 +75,16 @@ class Competition(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     MAX_DURATION_MONTHS_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_REGION_CODES_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_LEGAL_FORMS_FIELD_NUMBER: _builtins.int
+    MIN_COFINANCING_PERCENT_FIELD_NUMBER: _builtins.int
+    ALLOWED_COFINANCING_TYPES_FIELD_NUMBER: _builtins.int
+    IN_KIND_CAP_PERCENT_FIELD_NUMBER: _builtins.int
+    MAX_APPLICATIONS_PER_ORGANISATION_FIELD_NUMBER: _builtins.int
+    DIRECTION_QUOTAS_FIELD_NUMBER: _builtins.int
+    MIN_REGISTRATION_MONTHS_FIELD_NUMBER: _builtins.int
+    MIN_REGISTRATION_MONTHS_SMALL_FIELD_NUMBER: _builtins.int
+    SMALL_REQUEST_MAX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier."""
     title: _builtins.str
@@ -83,6 +94,16 @@ class Competition(_message.Message):
     state: Global___Competition.State.ValueType
     max_duration_months: _builtins.int
     """Maximum project duration in months."""
+    min_cofinancing_percent: _builtins.str
+    """Minimum co-financing share of the total project cost, in percent, as an exact decimal ("25")."""
+    in_kind_cap_percent: _builtins.str
+    """The most the in-kind part may make up of the counted co-financing, in percent; empty means 100."""
+    max_applications_per_organisation: _builtins.int
+    """Applications one organisation may file; unset means 1."""
+    min_registration_months: _builtins.int
+    """Months an organisation must be registered before the deadline; unset means 12."""
+    min_registration_months_small: _builtins.int
+    """The same for requests of at most small_request_max; unset means 6."""
     @_builtins.property
     def direction_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Codes from the grant direction catalogue, for example "health"."""
@@ -103,6 +124,26 @@ class Competition(_message.Message):
     def create_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def update_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def eligible_region_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """ISO 3166-2:RU codes of the federal subjects whose organisations may apply; empty means all."""
+
+    @_builtins.property
+    def eligible_legal_forms(self) -> _containers.RepeatedScalarFieldContainer[_catalogues_pb2.LegalForm.ValueType]:
+        """Empty means the national default: NCO, social enterprise, municipal and state institutions."""
+
+    @_builtins.property
+    def allowed_cofinancing_types(self) -> _containers.RepeatedScalarFieldContainer[_catalogues_pb2.CofinancingType.ValueType]:
+        """Source types that count towards the co-financing share; empty means all."""
+
+    @_builtins.property
+    def direction_quotas(self) -> _containers.RepeatedCompositeFieldContainer[Global___DirectionQuota]:
+        """Optional per-direction limits on the awarded amount."""
+
+    @_builtins.property
+    def small_request_max(self) -> _money_pb2.Money:
+        """Unset means 500,000 RUB."""
+
     def __init__(
         self,
         *,
@@ -120,11 +161,57 @@ class Competition(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         max_duration_months: _builtins.int = ...,
+        eligible_region_codes: _abc.Iterable[_builtins.str] | None = ...,
+        eligible_legal_forms: _abc.Iterable[_catalogues_pb2.LegalForm.ValueType] | None = ...,
+        min_cofinancing_percent: _builtins.str = ...,
+        allowed_cofinancing_types: _abc.Iterable[_catalogues_pb2.CofinancingType.ValueType] | None = ...,
+        in_kind_cap_percent: _builtins.str = ...,
+        max_applications_per_organisation: _builtins.int | None = ...,
+        direction_quotas: _abc.Iterable[Global___DirectionQuota] | None = ...,
+        min_registration_months: _builtins.int | None = ...,
+        min_registration_months_small: _builtins.int | None = ...,
+        small_request_max: _money_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation", "_min_registration_months", b"_min_registration_months", "_min_registration_months_small", b"_min_registration_months_small", "budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "max_applications_per_organisation", b"max_applications_per_organisation", "max_grant", b"max_grant", "min_grant", b"min_grant", "min_registration_months", b"min_registration_months", "min_registration_months_small", b"min_registration_months_small", "opens_at", b"opens_at", "small_request_max", b"small_request_max", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "description", b"description", "direction_codes", b"direction_codes", "id", b"id", "max_duration_months", b"max_duration_months", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "state", b"state", "time_zone", b"time_zone", "title", b"title", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation", "_min_registration_months", b"_min_registration_months", "_min_registration_months_small", b"_min_registration_months_small", "allowed_cofinancing_types", b"allowed_cofinancing_types", "budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "description", b"description", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "eligible_legal_forms", b"eligible_legal_forms", "eligible_region_codes", b"eligible_region_codes", "id", b"id", "in_kind_cap_percent", b"in_kind_cap_percent", "max_applications_per_organisation", b"max_applications_per_organisation", "max_duration_months", b"max_duration_months", "max_grant", b"max_grant", "min_cofinancing_percent", b"min_cofinancing_percent", "min_grant", b"min_grant", "min_registration_months", b"min_registration_months", "min_registration_months_small", b"min_registration_months_small", "opens_at", b"opens_at", "small_request_max", b"small_request_max", "state", b"state", "time_zone", b"time_zone", "title", b"title", "update_time", b"update_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__max_applications_per_organisation: _TypeAlias = _typing.Literal["max_applications_per_organisation"]  # noqa: Y015
+    _WhichOneofArgType__max_applications_per_organisation: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation"]  # noqa: Y015
+    _WhichOneofReturnType__min_registration_months: _TypeAlias = _typing.Literal["min_registration_months"]  # noqa: Y015
+    _WhichOneofArgType__min_registration_months: _TypeAlias = _typing.Literal["_min_registration_months", b"_min_registration_months"]  # noqa: Y015
+    _WhichOneofReturnType__min_registration_months_small: _TypeAlias = _typing.Literal["min_registration_months_small"]  # noqa: Y015
+    _WhichOneofArgType__min_registration_months_small: _TypeAlias = _typing.Literal["_min_registration_months_small", b"_min_registration_months_small"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_applications_per_organisation) -> _WhichOneofReturnType__max_applications_per_organisation | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_registration_months) -> _WhichOneofReturnType__min_registration_months | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_registration_months_small) -> _WhichOneofReturnType__min_registration_months_small | None: ...
+
+Global___Competition: _TypeAlias = Competition  # noqa: Y015
+
+@_typing.final
+class DirectionQuota(_message.Message):
+    """A cap on the total awarded in one direction of a competition."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    direction_code: _builtins.str
+    @_builtins.property
+    def amount(self) -> _money_pb2.Money: ...
+    def __init__(
+        self,
+        *,
+        direction_code: _builtins.str = ...,
+        amount: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "direction_code", b"direction_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___Competition: _TypeAlias = Competition  # noqa: Y015
+Global___DirectionQuota: _TypeAlias = DirectionQuota  # noqa: Y015

@@ -37,10 +37,14 @@ class CompetitionOpened(_message.Message):
     OPENS_AT_FIELD_NUMBER: _builtins.int
     CLOSES_AT_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    OWNER_FIELD_NUMBER: _builtins.int
+    DIRECTION_QUOTAS_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     title: _builtins.str
     time_zone: _builtins.str
     """IANA time zone of the deadline."""
+    owner: _builtins.str
+    """The funder who runs it (token subject)."""
     @_builtins.property
     def direction_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -53,6 +57,8 @@ class CompetitionOpened(_message.Message):
     def opens_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def closes_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def direction_quotas(self) -> _containers.RepeatedCompositeFieldContainer[Global___DirectionQuota]: ...
     def __init__(
         self,
         *,
@@ -65,11 +71,73 @@ class CompetitionOpened(_message.Message):
         opens_at: _timestamp_pb2.Timestamp | None = ...,
         closes_at: _timestamp_pb2.Timestamp | None = ...,
         time_zone: _builtins.str = ...,
+        owner: _builtins.str = ...,
+        direction_quotas: _abc.Iterable[Global___DirectionQuota] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "direction_codes", b"direction_codes", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "time_zone", b"time_zone", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "owner", b"owner", "time_zone", b"time_zone", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CompetitionOpened: _TypeAlias = CompetitionOpened  # noqa: Y015
+
+@_typing.final
+class DirectionQuota(_message.Message):
+    """A cap on the total awarded in one direction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    direction_code: _builtins.str
+    @_builtins.property
+    def amount(self) -> _money_pb2.Money: ...
+    def __init__(
+        self,
+        *,
+        direction_code: _builtins.str = ...,
+        amount: _money_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "direction_code", b"direction_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DirectionQuota: _TypeAlias = DirectionQuota  # noqa: Y015
+
+@_typing.final
+class CompetitionClosed(_message.Message):
+    """A competition stopped accepting applications at its deadline; scoring may begin.
+    Subject: grantflow.competitions.closed. Producer: applications service.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPETITION_ID_FIELD_NUMBER: _builtins.int
+    CLOSES_AT_FIELD_NUMBER: _builtins.int
+    CLOSED_AT_FIELD_NUMBER: _builtins.int
+    SUBMITTED_APPLICATIONS_FIELD_NUMBER: _builtins.int
+    competition_id: _builtins.str
+    submitted_applications: _builtins.int
+    """Applications submitted and now under review."""
+    @_builtins.property
+    def closes_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def closed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        competition_id: _builtins.str = ...,
+        closes_at: _timestamp_pb2.Timestamp | None = ...,
+        closed_at: _timestamp_pb2.Timestamp | None = ...,
+        submitted_applications: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["closed_at", b"closed_at", "closes_at", b"closes_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed_at", b"closed_at", "closes_at", b"closes_at", "competition_id", b"competition_id", "submitted_applications", b"submitted_applications"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompetitionClosed: _TypeAlias = CompetitionClosed  # noqa: Y015
