@@ -31,6 +31,7 @@ from grantflow_runtime.config import SERVICES, Config
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.grpc_client import health_status
 from grantflow_runtime.grpc_server import identity_metadata
+from grantflow_runtime.idempotency import fingerprint
 from grantflow_runtime.natsserver import NatsServer, is_listening
 
 START_TIMEOUT_S = 60.0
@@ -144,22 +145,25 @@ async def event_path_check(config: Config) -> float:
         opens, closes = Timestamp(), Timestamp()
         opens.FromDatetime(datetime(2026, 1, 1, tzinfo=UTC))
         closes.FromDatetime(datetime(2099, 12, 31, tzinfo=UTC))
-        competition = await apps.CreateCompetition(
-            apps_pb.CreateCompetitionRequest(
-                request_id="devstack-event-path-check",
-                competition=competitions_pb2.Competition(
-                    title="Event path check",
-                    description="Created by make run to show an event crossing the system.",
-                    direction_codes=["civil-society"],
-                    min_grant=rub(100_000),
-                    max_grant=rub(1_000_000),
-                    budget=rub(10_000_000),
-                    opens_at=opens,
-                    closes_at=closes,
-                    time_zone="Europe/Moscow",
-                    max_duration_months=12,
-                ),
+        request = apps_pb.CreateCompetitionRequest(
+            competition=competitions_pb2.Competition(
+                title="Event path check",
+                description="Created by make run to show an event crossing the system.",
+                direction_codes=["civil-society"],
+                min_grant=rub(100_000),
+                max_grant=rub(1_000_000),
+                budget=rub(10_000_000),
+                opens_at=opens,
+                closes_at=closes,
+                time_zone="Europe/Moscow",
+                max_duration_months=12,
             ),
+        )
+        # The id names the exact request, so a later version of this check makes its own
+        # competition instead of colliding with an earlier one's id.
+        request.request_id = "devstack-event-path-check-" + fingerprint(request)[:16]
+        competition = await apps.CreateCompetition(
+            request,
             metadata=funder,
             timeout=5,
         )

@@ -126,3 +126,20 @@ async def test_award_decision_event_is_applied_once(running: Running) -> None:
         ).all()
     assert inbox == [event_id]
     assert len(changes) == 2  # draft -> submitted, submitted -> awarded
+
+
+async def test_decided_application_cannot_be_withdrawn(running: Running) -> None:
+    application = await submitted_application(running)
+    from grantflow_applications.adapters.applications_repo import ApplicationRepository
+
+    async with running.host.db.transaction() as session:
+        repo = ApplicationRepository(session)
+        current = await repo.get(application.id)
+        assert current is not None
+        await repo.save(current, current.award(datetime.now(UTC)), author="test")
+    with pytest.raises(Exception) as caught:
+        await running.stub.WithdrawApplication(
+            pb.WithdrawApplicationRequest(id=application.id),
+            metadata=as_(applicant(1, application.organisation_id)),
+        )
+    assert "FAILED_PRECONDITION" in str(caught.value)

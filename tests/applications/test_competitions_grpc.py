@@ -186,3 +186,97 @@ async def test_bad_list_requests(
         await stub.ListCompetitions(request_, metadata=as_(FUNDER))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations(caught.value)] == [field]
+
+
+async def test_update_a_draft_with_a_field_mask(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
+    from google.protobuf.field_mask_pb2 import FieldMask
+
+    created = await create(stub)
+    patch = competitions_pb2.Competition(id=created.id, title="Renamed call", budget=rub(1))
+    updated = await stub.UpdateCompetition(
+        pb.UpdateCompetitionRequest(competition=patch, update_mask=FieldMask(paths=["title"])),
+        metadata=as_(FUNDER),
+    )
+    assert (
+        updated.title == "Renamed call" and updated.budget == created.budget
+    )  # unmasked fields kept
+    assert updated.create_time == created.create_time
+
+    with pytest.raises(grpc.aio.AioRpcError) as bad_value:
+        await stub.UpdateCompetition(
+            pb.UpdateCompetitionRequest(competition=patch, update_mask=FieldMask(paths=["budget"])),
+            metadata=as_(FUNDER),
+        )
+    assert [f for f, _ in field_violations(bad_value.value)] == ["competition.budget"]
+    with pytest.raises(grpc.aio.AioRpcError) as bad_path:
+        await stub.UpdateCompetition(
+            pb.UpdateCompetitionRequest(
+                competition=patch, update_mask=FieldMask(paths=["state", "colour"])
+            ),
+            metadata=as_(FUNDER),
+        )
+    assert [f for f, _ in field_violations(bad_path.value)] == [
+        "update_mask.paths[0]",
+        "update_mask.paths[1]",
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as foreign:
+        await stub.UpdateCompetition(
+            pb.UpdateCompetitionRequest(competition=patch, update_mask=FieldMask(paths=["title"])),
+            metadata=as_(OTHER_FUNDER),
+        )
+    assert foreign.value.code() == grpc.StatusCode.NOT_FOUND
+    unchanged = await stub.GetCompetition(
+        pb.GetCompetitionRequest(id=created.id), metadata=as_(FUNDER)
+    )
+    assert unchanged == updated
+
+    await stub.OpenCompetition(pb.OpenCompetitionRequest(id=created.id), metadata=as_(FUNDER))
+    with pytest.raises(grpc.aio.AioRpcError) as opened:
+        await stub.UpdateCompetition(
+            pb.UpdateCompetitionRequest(competition=patch, update_mask=FieldMask(paths=["title"])),
+            metadata=as_(FUNDER),
+        )
+    assert opened.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_eligibility_rules_round_trip(stub: pb_grpc.ApplicationsServiceAsyncStub) -> None:
+    from grantflow.applications.v1 import catalogues_pb2
+
+    created = await create(
+        stub,
+        eligible_region_codes=["RU-PRI", "RU-KHA"],
+        eligible_legal_forms=[catalogues_pb2.LEGAL_FORM_NCO],
+        min_cofinancing_percent="25",
+        allowed_cofinancing_types=[catalogues_pb2.COFINANCING_TYPE_OWN_FUNDS],
+        in_kind_cap_percent="20",
+        max_applications_per_organisation=2,
+        direction_quotas=[
+            competitions_pb2.DirectionQuota(direction_code="family", amount=rub(10_000_000))
+        ],
+    )
+    assert list(created.eligible_region_codes) == ["RU-PRI", "RU-KHA"]
+    assert created.min_cofinancing_percent == "25" and created.in_kind_cap_percent == "20"
+    assert created.max_applications_per_organisation == 2
+    assert created.min_registration_months == 12 and created.small_request_max == rub(500_000)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create(
+            stub,
+            eligible_region_codes=["RU-XX"],
+            min_cofinancing_percent="lots",
+            direction_quotas=[
+                competitions_pb2.DirectionQuota(direction_code="culture", amount=rub(1))
+            ],
+        )
+    assert {f for f, _ in field_violations(caught.value)} == {"competition.min_cofinancing_percent"}
+    with pytest.raises(grpc.aio.AioRpcError) as rules:
+        await create(
+            stub,
+            eligible_region_codes=["RU-XX"],
+            direction_quotas=[
+                competitions_pb2.DirectionQuota(direction_code="culture", amount=rub(1))
+            ],
+        )
+    assert {f for f, _ in field_violations(rules.value)} == {
+        "competition.eligible_region_codes[0]",
+        "competition.direction_quotas[0].direction_code",
+    }
