@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from grantflow.applications.v1 import applications_pb2
@@ -137,9 +138,9 @@ async def test_decided_application_cannot_be_withdrawn(running: Running) -> None
         current = await repo.get(application.id)
         assert current is not None
         await repo.save(current, current.award(datetime.now(UTC)), author="test")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
         await running.stub.WithdrawApplication(
             pb.WithdrawApplicationRequest(id=application.id),
             metadata=as_(applicant(1, application.organisation_id)),
         )
-    assert "FAILED_PRECONDITION" in str(caught.value)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
