@@ -8,7 +8,7 @@ from grantflow.applications.v1 import applications_service_pb2 as grantflow_dot_
 from grantflow.applications.v1 import competitions_pb2 as grantflow_dot_applications_dot_v1_dot_competitions__pb2
 from grantflow.applications.v1 import organisations_pb2 as grantflow_dot_applications_dot_v1_dot_organisations__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 

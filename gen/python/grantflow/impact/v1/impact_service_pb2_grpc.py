@@ -6,7 +6,7 @@ import warnings
 from grantflow.impact.v1 import impact_service_pb2 as grantflow_dot_impact_dot_v1_dot_impact__service__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 

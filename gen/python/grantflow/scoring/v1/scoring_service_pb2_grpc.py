@@ -6,7 +6,7 @@ import warnings
 from grantflow.scoring.v1 import rubrics_pb2 as grantflow_dot_scoring_dot_v1_dot_rubrics__pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
