@@ -11,7 +11,7 @@ SERVICES := applications scoring impact
 # The commit that first had protos: nothing on main may break what was published since.
 BUF_BASELINE := $(shell git log --diff-filter=A --format=%H -- buf.yaml 2>/dev/null | tail -n 1)
 
-.PHONY: help install generate check-generated lint fmt breaking run test test-sqlite test-postgres bench ci lock clean
+.PHONY: help install generate check-generated lint fmt readme breaking run test test-sqlite test-postgres bench ci lock clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,9 @@ lint: $(STAMP) ## ruff, mypy --strict, buf lint and format, migrations match the
 	$(BIN)/buf lint
 	$(BIN)/buf format --diff --exit-code
 	$(PY) -m grantflow_runtime.migrations check $(SERVICES)
+
+readme: $(STAMP) ## Regenerate the README's configuration and event tables from the code
+	$(PY) tools/update_readme.py
 
 fmt: $(STAMP) ## Format Python and protos in place
 	$(BIN)/ruff format .

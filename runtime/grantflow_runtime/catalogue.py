@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grantflow.events.v1 import applications_pb2, awards_pb2, competitions_pb2
+from grantflow.events.v1 import applications_pb2, awards_pb2, competitions_pb2, scoring_pb2
 
 from grantflow_runtime.events import EventSpec
 
@@ -38,6 +38,30 @@ APPLICATION_STATUS_CHANGED = EventSpec(
     producer="applications",
     meaning="An application moved between states (under review, awarded, declined, ineligible...).",
 )
+EXPERTS_ASSIGNED = EventSpec(
+    subject="grantflow.scoring.experts_assigned",
+    message=scoring_pb2.ExpertsAssigned,
+    producer="scoring",
+    meaning="Experts were assigned to an application.",
+)
+SCORE_SUBMITTED = EventSpec(
+    subject="grantflow.scoring.score_submitted",
+    message=scoring_pb2.ScoreSubmitted,
+    producer="scoring",
+    meaning="An expert submitted or revised a score; carries no values, so no one learns another's score.",
+)
+EXTRA_EXPERT_ASSIGNED = EventSpec(
+    subject="grantflow.scoring.extra_expert_assigned",
+    message=scoring_pb2.ExtraExpertAssigned,
+    producer="scoring",
+    meaning="The experts' totals diverged beyond the threshold; one more expert was assigned.",
+)
+APPLICATION_SCORED = EventSpec(
+    subject="grantflow.scoring.application_scored",
+    message=scoring_pb2.ApplicationScored,
+    producer="scoring",
+    meaning="Every assigned expert scored an application and the totals agree; carries the final score.",
+)
 AWARD_DECIDED = EventSpec(
     subject="grantflow.awards.decided",
     message=awards_pb2.AwardDecided,
@@ -57,6 +81,10 @@ ALL: tuple[EventSpec[Any], ...] = (
     APPLICATION_SUBMITTED,
     APPLICATION_WITHDRAWN,
     APPLICATION_STATUS_CHANGED,
+    EXPERTS_ASSIGNED,
+    SCORE_SUBMITTED,
+    EXTRA_EXPERT_ASSIGNED,
+    APPLICATION_SCORED,
     AWARD_DECIDED,
     APPLICATION_DECLINED,
 )

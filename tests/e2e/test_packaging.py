@@ -3,6 +3,7 @@ file, not only what an editable install happens to find in the source tree."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_carries_migrations_and_data(tmp_path: Path) -> None:
+    leftover = not (ROOT / "build").exists()
     subprocess.run(
         [
             sys.executable,
@@ -28,6 +30,9 @@ def test_wheel_carries_migrations_and_data(tmp_path: Path) -> None:
         check=True,
         cwd=tmp_path,
     )
+    if leftover:
+        # setuptools builds in the source tree; leave it as it was found.
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
     (wheel,) = tmp_path.glob("grantflow-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"grantflow_runtime/alembic/env.py", "grantflow_runtime/alembic/script.py.mako"} <= names

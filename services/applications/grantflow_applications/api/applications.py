@@ -325,7 +325,7 @@ class ApplicationMethods(Methods):
             )
             withdrawn = current.withdraw(self.clock(), request.reason)
             await ApplicationRepository(session).save(current, withdrawn, author=identity.subject)
-            if current.state is ApplicationState.SUBMITTED:
+            if current.state is not ApplicationState.DRAFT:
                 # Only scoring's copy of submitted applications needs to hear of it.
                 await self.outbox.add(
                     session,

@@ -78,7 +78,8 @@ class ApplicationContent:
 
 
 # Where a transition may start from.
-_WITHDRAWABLE = (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+# Before a decision, an applicant may still step back, also while the experts are at work.
+_WITHDRAWABLE = (ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 _DECIDABLE = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 _SCREENABLE = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 

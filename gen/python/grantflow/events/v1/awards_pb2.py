@@ -23,18 +23,20 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from grantflow.common.v1 import date_pb2 as grantflow_dot_common_dot_v1_dot_date__pb2
 from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
+from grantflow.events.v1 import applications_pb2 as grantflow_dot_events_dot_v1_dot_applications__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n grantflow/events/v1/awards.proto\x12\x13grantflow.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\xcf\x01\n\x0c\x41wardDecided\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t\x12\x17\n\x0forganisation_id\x18\x03 \x01(\t\x12)\n\x05\x61ward\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04rank\x18\x05 \x01(\x05\x12\r\n\x05score\x18\x06 \x01(\t\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9e\x01\n\x13\x41pplicationDeclined\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t\x12\x17\n\x0forganisation_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n grantflow/events/v1/awards.proto\x12\x13grantflow.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egrantflow/common/v1/date.proto\x1a\x1fgrantflow/common/v1/money.proto\x1a&grantflow/events/v1/applications.proto\"\x8c\x05\n\x0c\x41wardDecided\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t\x12\x17\n\x0forganisation_id\x18\x03 \x01(\t\x12)\n\x05\x61ward\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04rank\x18\x05 \x01(\x05\x12\r\n\x05score\x18\x06 \x01(\t\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10organisation_inn\x18\x08 \x01(\t\x12\x19\n\x11organisation_name\x18\t \x01(\t\x12 \n\x18organisation_region_code\x18\n \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x0b \x01(\t\x12\x14\n\x0cregion_codes\x18\x0c \x03(\t\x12\r\n\x05title\x18\r \x01(\t\x12G\n\x13\x63ofinancing_sources\x18\x0e \x03(\x0b\x32*.grantflow.events.v1.CofinancingCommitment\x12;\n\x0fplanned_results\x18\x0f \x03(\x0b\x32\".grantflow.events.v1.PlannedResult\x12\x35\n\x0c\x62udget_lines\x18\x10 \x03(\x0b\x32\x1f.grantflow.events.v1.BudgetLine\x12-\n\nstart_date\x18\x11 \x01(\x0b\x32\x19.grantflow.common.v1.Date\x12+\n\x08\x65nd_date\x18\x12 \x01(\x0b\x32\x19.grantflow.common.v1.Date\x12\x0e\n\x06\x66under\x18\x13 \x01(\t\"\x9e\x01\n\x13\x41pplicationDeclined\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t\x12\x17\n\x0forganisation_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.events.v1.awards_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AWARDDECIDED']._serialized_start=124
-  _globals['_AWARDDECIDED']._serialized_end=331
-  _globals['_APPLICATIONDECLINED']._serialized_start=334
-  _globals['_APPLICATIONDECLINED']._serialized_end=492
+  _globals['_AWARDDECIDED']._serialized_start=196
+  _globals['_AWARDDECIDED']._serialized_end=848
+  _globals['_APPLICATIONDECLINED']._serialized_start=851
+  _globals['_APPLICATIONDECLINED']._serialized_end=1009
 # @@protoc_insertion_point(module_scope)

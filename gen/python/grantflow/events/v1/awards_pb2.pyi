@@ -3,10 +3,14 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from grantflow.common.v1 import date_pb2 as _date_pb2
 from grantflow.common.v1 import money_pb2 as _money_pb2
+from grantflow.events.v1 import applications_pb2 as _applications_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -33,6 +37,18 @@ class AwardDecided(_message.Message):
     RANK_FIELD_NUMBER: _builtins.int
     SCORE_FIELD_NUMBER: _builtins.int
     DECIDED_AT_FIELD_NUMBER: _builtins.int
+    ORGANISATION_INN_FIELD_NUMBER: _builtins.int
+    ORGANISATION_NAME_FIELD_NUMBER: _builtins.int
+    ORGANISATION_REGION_CODE_FIELD_NUMBER: _builtins.int
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    REGION_CODES_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    COFINANCING_SOURCES_FIELD_NUMBER: _builtins.int
+    PLANNED_RESULTS_FIELD_NUMBER: _builtins.int
+    BUDGET_LINES_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    FUNDER_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     competition_id: _builtins.str
     organisation_id: _builtins.str
@@ -40,10 +56,33 @@ class AwardDecided(_message.Message):
     """Rank in the competition, 1 = best."""
     score: _builtins.str
     """The final score as an exact decimal string."""
+    organisation_inn: _builtins.str
+    organisation_name: _builtins.str
+    organisation_region_code: _builtins.str
+    direction_code: _builtins.str
+    title: _builtins.str
+    funder: _builtins.str
+    """The funder who ran the competition."""
     @_builtins.property
     def award(self) -> _money_pb2.Money: ...
     @_builtins.property
     def decided_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def region_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def cofinancing_sources(self) -> _containers.RepeatedCompositeFieldContainer[_applications_pb2.CofinancingCommitment]:
+        """Co-financing the grantee committed to, by source."""
+
+    @_builtins.property
+    def planned_results(self) -> _containers.RepeatedCompositeFieldContainer[_applications_pb2.PlannedResult]:
+        """The application's planned results: the agreement's indicators and targets."""
+
+    @_builtins.property
+    def budget_lines(self) -> _containers.RepeatedCompositeFieldContainer[_applications_pb2.BudgetLine]: ...
+    @_builtins.property
+    def start_date(self) -> _date_pb2.Date: ...
+    @_builtins.property
+    def end_date(self) -> _date_pb2.Date: ...
     def __init__(
         self,
         *,
@@ -54,10 +93,22 @@ class AwardDecided(_message.Message):
         rank: _builtins.int = ...,
         score: _builtins.str = ...,
         decided_at: _timestamp_pb2.Timestamp | None = ...,
+        organisation_inn: _builtins.str = ...,
+        organisation_name: _builtins.str = ...,
+        organisation_region_code: _builtins.str = ...,
+        direction_code: _builtins.str = ...,
+        region_codes: _abc.Iterable[_builtins.str] | None = ...,
+        title: _builtins.str = ...,
+        cofinancing_sources: _abc.Iterable[_applications_pb2.CofinancingCommitment] | None = ...,
+        planned_results: _abc.Iterable[_applications_pb2.PlannedResult] | None = ...,
+        budget_lines: _abc.Iterable[_applications_pb2.BudgetLine] | None = ...,
+        start_date: _date_pb2.Date | None = ...,
+        end_date: _date_pb2.Date | None = ...,
+        funder: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["award", b"award", "decided_at", b"decided_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["award", b"award", "decided_at", b"decided_at", "end_date", b"end_date", "start_date", b"start_date"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "award", b"award", "competition_id", b"competition_id", "decided_at", b"decided_at", "organisation_id", b"organisation_id", "rank", b"rank", "score", b"score"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "award", b"award", "budget_lines", b"budget_lines", "cofinancing_sources", b"cofinancing_sources", "competition_id", b"competition_id", "decided_at", b"decided_at", "direction_code", b"direction_code", "end_date", b"end_date", "funder", b"funder", "organisation_id", b"organisation_id", "organisation_inn", b"organisation_inn", "organisation_name", b"organisation_name", "organisation_region_code", b"organisation_region_code", "planned_results", b"planned_results", "rank", b"rank", "region_codes", b"region_codes", "score", b"score", "start_date", b"start_date", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

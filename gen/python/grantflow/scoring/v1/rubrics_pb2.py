@@ -22,17 +22,22 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"grantflow/scoring/v1/rubrics.proto\x12\x14grantflow.scoring.v1\"\xaa\x01\n\tCriterion\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\t\x12\x11\n\tscale_min\x18\x04 \x01(\x05\x12\x11\n\tscale_max\x18\x05 \x01(\x05\x12$\n\x1c\x63omment_required_at_or_below\x18\x06 \x01(\x05\x12$\n\x1c\x63omment_required_at_or_above\x18\x07 \x01(\x05\"f\n\x06Rubric\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x31\n\x08\x63riteria\x18\x02 \x03(\x0b\x32\x1f.grantflow.scoring.v1.Criterion\x12\x11\n\tmax_total\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"grantflow/scoring/v1/rubrics.proto\x12\x14grantflow.scoring.v1\x1a\x1fgrantflow/common/v1/money.proto\"\xaa\x01\n\tCriterion\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\t\x12\x11\n\tscale_min\x18\x04 \x01(\x05\x12\x11\n\tscale_max\x18\x05 \x01(\x05\x12$\n\x1c\x63omment_required_at_or_below\x18\x06 \x01(\x05\x12$\n\x1c\x63omment_required_at_or_above\x18\x07 \x01(\x05\"\x97\x01\n\x06Rubric\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x31\n\x08\x63riteria\x18\x02 \x03(\x0b\x32\x1f.grantflow.scoring.v1.Criterion\x12\x11\n\tmax_total\x18\x03 \x01(\t\x12/\n\x05\x62\x61nds\x18\x04 \x03(\x0b\x32 .grantflow.scoring.v1.WeightBand\"u\n\nWeightBand\x12/\n\x0bmax_request\x18\x01 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x36\n\x07weights\x18\x02 \x03(\x0b\x32%.grantflow.scoring.v1.CriterionWeight\"/\n\x0f\x43riterionWeight\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.scoring.v1.rubrics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CRITERION']._serialized_start=61
-  _globals['_CRITERION']._serialized_end=231
-  _globals['_RUBRIC']._serialized_start=233
-  _globals['_RUBRIC']._serialized_end=335
+  _globals['_CRITERION']._serialized_start=94
+  _globals['_CRITERION']._serialized_end=264
+  _globals['_RUBRIC']._serialized_start=267
+  _globals['_RUBRIC']._serialized_end=418
+  _globals['_WEIGHTBAND']._serialized_start=420
+  _globals['_WEIGHTBAND']._serialized_end=537
+  _globals['_CRITERIONWEIGHT']._serialized_start=539
+  _globals['_CRITERIONWEIGHT']._serialized_end=586
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from grantflow.common.v1 import money_pb2 as _money_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -72,22 +73,79 @@ class Rubric(_message.Message):
     COMPETITION_ID_FIELD_NUMBER: _builtins.int
     CRITERIA_FIELD_NUMBER: _builtins.int
     MAX_TOTAL_FIELD_NUMBER: _builtins.int
+    BANDS_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     max_total: _builtins.str
-    """The highest weighted total an expert can give, as an exact decimal string."""
+    """The highest weighted total an expert can give, as an exact decimal string (first band)."""
     @_builtins.property
     def criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___Criterion]: ...
+    @_builtins.property
+    def bands(self) -> _containers.RepeatedCompositeFieldContainer[Global___WeightBand]:
+        """Weight sets per request-size band, when the competition defines them."""
+
     def __init__(
         self,
         *,
         competition_id: _builtins.str = ...,
         criteria: _abc.Iterable[Global___Criterion] | None = ...,
         max_total: _builtins.str = ...,
+        bands: _abc.Iterable[Global___WeightBand] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["competition_id", b"competition_id", "criteria", b"criteria", "max_total", b"max_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bands", b"bands", "competition_id", b"competition_id", "criteria", b"criteria", "max_total", b"max_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Rubric: _TypeAlias = Rubric  # noqa: Y015
+
+@_typing.final
+class WeightBand(_message.Message):
+    """Criterion weights for requests up to max_request (unset: no upper bound)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAX_REQUEST_FIELD_NUMBER: _builtins.int
+    WEIGHTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def max_request(self) -> _money_pb2.Money: ...
+    @_builtins.property
+    def weights(self) -> _containers.RepeatedCompositeFieldContainer[Global___CriterionWeight]: ...
+    def __init__(
+        self,
+        *,
+        max_request: _money_pb2.Money | None = ...,
+        weights: _abc.Iterable[Global___CriterionWeight] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["max_request", b"max_request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_request", b"max_request", "weights", b"weights"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WeightBand: _TypeAlias = WeightBand  # noqa: Y015
+
+@_typing.final
+class CriterionWeight(_message.Message):
+    """The weight of one criterion in a band."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    weight: _builtins.str
+    """Exact decimal."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        weight: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CriterionWeight: _TypeAlias = CriterionWeight  # noqa: Y015

@@ -22,18 +22,66 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from grantflow.scoring.v1 import experts_pb2 as grantflow_dot_scoring_dot_v1_dot_experts__pb2
+from grantflow.scoring.v1 import panels_pb2 as grantflow_dot_scoring_dot_v1_dot_panels__pb2
+from grantflow.scoring.v1 import reviews_pb2 as grantflow_dot_scoring_dot_v1_dot_reviews__pb2
 from grantflow.scoring.v1 import rubrics_pb2 as grantflow_dot_scoring_dot_v1_dot_rubrics__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*grantflow/scoring/v1/scoring_service.proto\x12\x14grantflow.scoring.v1\x1a\"grantflow/scoring/v1/rubrics.proto\"*\n\x10GetRubricRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t2c\n\x0eScoringService\x12Q\n\tGetRubric\x12&.grantflow.scoring.v1.GetRubricRequest\x1a\x1c.grantflow.scoring.v1.Rubricb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*grantflow/scoring/v1/scoring_service.proto\x12\x14grantflow.scoring.v1\x1a google/protobuf/field_mask.proto\x1a\"grantflow/scoring/v1/experts.proto\x1a!grantflow/scoring/v1/panels.proto\x1a\"grantflow/scoring/v1/reviews.proto\x1a\"grantflow/scoring/v1/rubrics.proto\"*\n\x10GetRubricRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\"C\n\x13UpdateRubricRequest\x12,\n\x06rubric\x18\x01 \x01(\x0b\x32\x1c.grantflow.scoring.v1.Rubric\")\n\x0fGetPanelRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\"q\n\x12UpdatePanelRequest\x12*\n\x05panel\x18\x01 \x01(\x0b\x32\x1b.grantflow.scoring.v1.Panel\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"W\n\x13\x43reateExpertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x06\x65xpert\x18\x02 \x01(\x0b\x32\x1c.grantflow.scoring.v1.Expert\"\x1e\n\x10GetExpertRequest\x12\n\n\x02id\x18\x01 \x01(\t\"S\n\x12ListExpertsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x03 \x01(\t\"]\n\x13ListExpertsResponse\x12-\n\x07\x65xperts\x18\x01 \x03(\x0b\x32\x1c.grantflow.scoring.v1.Expert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"J\n\x16\x44\x65\x63lareConflictRequest\x12\x30\n\x08\x63onflict\x18\x01 \x01(\x0b\x32\x1e.grantflow.scoring.v1.Conflict\".\n\x14\x41ssignExpertsRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\"|\n\x15\x41ssignExpertsResponse\x12\x10\n\x08\x61ssigned\x18\x01 \x01(\x05\x12?\n\nunassigned\x18\x02 \x03(\x0b\x32+.grantflow.scoring.v1.UnassignedApplication\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x05\"P\n\x15UnassignedApplication\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0f\n\x07missing\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\t\"j\n\x16ListAssignmentsRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x11\n\texpert_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"i\n\x17ListAssignmentsResponse\x12\x35\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32 .grantflow.scoring.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"r\n\x12SubmitScoreRequest\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x34\n\x06scores\x18\x02 \x03(\x0b\x32$.grantflow.scoring.v1.CriterionScore\x12\x0e\n\x06reason\x18\x03 \x01(\t\"C\n\x11ListScoresRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\"A\n\x12ListScoresResponse\x12+\n\x06scores\x18\x01 \x03(\x0b\x32\x1b.grantflow.scoring.v1.Score\"+\n\x11\x43losePanelRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\"C\n\x11GetRankingRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x02 \x01(\t\"`\n\x12GetRankingResponse\x12\x33\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\".grantflow.scoring.v1.RankingEntry\x12\x15\n\rby_calibrated\x18\x02 \x01(\x08\".\n\x14\x45xportRankingRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\";\n\x15\x45xportRankingResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"A\n\x13\x44\x65\x63ideAwardsRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t2\xde\x0b\n\x0eScoringService\x12Q\n\tGetRubric\x12&.grantflow.scoring.v1.GetRubricRequest\x1a\x1c.grantflow.scoring.v1.Rubric\x12W\n\x0cUpdateRubric\x12).grantflow.scoring.v1.UpdateRubricRequest\x1a\x1c.grantflow.scoring.v1.Rubric\x12N\n\x08GetPanel\x12%.grantflow.scoring.v1.GetPanelRequest\x1a\x1b.grantflow.scoring.v1.Panel\x12T\n\x0bUpdatePanel\x12(.grantflow.scoring.v1.UpdatePanelRequest\x1a\x1b.grantflow.scoring.v1.Panel\x12W\n\x0c\x43reateExpert\x12).grantflow.scoring.v1.CreateExpertRequest\x1a\x1c.grantflow.scoring.v1.Expert\x12Q\n\tGetExpert\x12&.grantflow.scoring.v1.GetExpertRequest\x1a\x1c.grantflow.scoring.v1.Expert\x12\x62\n\x0bListExperts\x12(.grantflow.scoring.v1.ListExpertsRequest\x1a).grantflow.scoring.v1.ListExpertsResponse\x12_\n\x0f\x44\x65\x63lareConflict\x12,.grantflow.scoring.v1.DeclareConflictRequest\x1a\x1e.grantflow.scoring.v1.Conflict\x12h\n\rAssignExperts\x12*.grantflow.scoring.v1.AssignExpertsRequest\x1a+.grantflow.scoring.v1.AssignExpertsResponse\x12n\n\x0fListAssignments\x12,.grantflow.scoring.v1.ListAssignmentsRequest\x1a-.grantflow.scoring.v1.ListAssignmentsResponse\x12T\n\x0bSubmitScore\x12(.grantflow.scoring.v1.SubmitScoreRequest\x1a\x1b.grantflow.scoring.v1.Score\x12_\n\nListScores\x12\'.grantflow.scoring.v1.ListScoresRequest\x1a(.grantflow.scoring.v1.ListScoresResponse\x12R\n\nClosePanel\x12\'.grantflow.scoring.v1.ClosePanelRequest\x1a\x1b.grantflow.scoring.v1.Panel\x12_\n\nGetRanking\x12\'.grantflow.scoring.v1.GetRankingRequest\x1a(.grantflow.scoring.v1.GetRankingResponse\x12h\n\rExportRanking\x12*.grantflow.scoring.v1.ExportRankingRequest\x1a+.grantflow.scoring.v1.ExportRankingResponse\x12Y\n\x0c\x44\x65\x63ideAwards\x12).grantflow.scoring.v1.DecideAwardsRequest\x1a\x1e.grantflow.scoring.v1.Decisionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.scoring.v1.scoring_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETRUBRICREQUEST']._serialized_start=104
-  _globals['_GETRUBRICREQUEST']._serialized_end=146
-  _globals['_SCORINGSERVICE']._serialized_start=148
-  _globals['_SCORINGSERVICE']._serialized_end=247
+  _globals['_GETRUBRICREQUEST']._serialized_start=245
+  _globals['_GETRUBRICREQUEST']._serialized_end=287
+  _globals['_UPDATERUBRICREQUEST']._serialized_start=289
+  _globals['_UPDATERUBRICREQUEST']._serialized_end=356
+  _globals['_GETPANELREQUEST']._serialized_start=358
+  _globals['_GETPANELREQUEST']._serialized_end=399
+  _globals['_UPDATEPANELREQUEST']._serialized_start=401
+  _globals['_UPDATEPANELREQUEST']._serialized_end=514
+  _globals['_CREATEEXPERTREQUEST']._serialized_start=516
+  _globals['_CREATEEXPERTREQUEST']._serialized_end=603
+  _globals['_GETEXPERTREQUEST']._serialized_start=605
+  _globals['_GETEXPERTREQUEST']._serialized_end=635
+  _globals['_LISTEXPERTSREQUEST']._serialized_start=637
+  _globals['_LISTEXPERTSREQUEST']._serialized_end=720
+  _globals['_LISTEXPERTSRESPONSE']._serialized_start=722
+  _globals['_LISTEXPERTSRESPONSE']._serialized_end=815
+  _globals['_DECLARECONFLICTREQUEST']._serialized_start=817
+  _globals['_DECLARECONFLICTREQUEST']._serialized_end=891
+  _globals['_ASSIGNEXPERTSREQUEST']._serialized_start=893
+  _globals['_ASSIGNEXPERTSREQUEST']._serialized_end=939
+  _globals['_ASSIGNEXPERTSRESPONSE']._serialized_start=941
+  _globals['_ASSIGNEXPERTSRESPONSE']._serialized_end=1065
+  _globals['_UNASSIGNEDAPPLICATION']._serialized_start=1067
+  _globals['_UNASSIGNEDAPPLICATION']._serialized_end=1147
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=1149
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=1255
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=1257
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=1362
+  _globals['_SUBMITSCOREREQUEST']._serialized_start=1364
+  _globals['_SUBMITSCOREREQUEST']._serialized_end=1478
+  _globals['_LISTSCORESREQUEST']._serialized_start=1480
+  _globals['_LISTSCORESREQUEST']._serialized_end=1547
+  _globals['_LISTSCORESRESPONSE']._serialized_start=1549
+  _globals['_LISTSCORESRESPONSE']._serialized_end=1614
+  _globals['_CLOSEPANELREQUEST']._serialized_start=1616
+  _globals['_CLOSEPANELREQUEST']._serialized_end=1659
+  _globals['_GETRANKINGREQUEST']._serialized_start=1661
+  _globals['_GETRANKINGREQUEST']._serialized_end=1728
+  _globals['_GETRANKINGRESPONSE']._serialized_start=1730
+  _globals['_GETRANKINGRESPONSE']._serialized_end=1826
+  _globals['_EXPORTRANKINGREQUEST']._serialized_start=1828
+  _globals['_EXPORTRANKINGREQUEST']._serialized_end=1874
+  _globals['_EXPORTRANKINGRESPONSE']._serialized_start=1876
+  _globals['_EXPORTRANKINGRESPONSE']._serialized_end=1935
+  _globals['_DECIDEAWARDSREQUEST']._serialized_start=1937
+  _globals['_DECIDEAWARDSREQUEST']._serialized_end=2002
+  _globals['_SCORINGSERVICE']._serialized_start=2005
+  _globals['_SCORINGSERVICE']._serialized_end=3507
 # @@protoc_insertion_point(module_scope)

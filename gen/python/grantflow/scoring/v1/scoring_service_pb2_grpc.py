@@ -3,6 +3,9 @@
 import grpc
 import warnings
 
+from grantflow.scoring.v1 import experts_pb2 as grantflow_dot_scoring_dot_v1_dot_experts__pb2
+from grantflow.scoring.v1 import panels_pb2 as grantflow_dot_scoring_dot_v1_dot_panels__pb2
+from grantflow.scoring.v1 import reviews_pb2 as grantflow_dot_scoring_dot_v1_dot_reviews__pb2
 from grantflow.scoring.v1 import rubrics_pb2 as grantflow_dot_scoring_dot_v1_dot_rubrics__pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2
 
@@ -41,6 +44,81 @@ class ScoringServiceStub:
                 request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRubricRequest.SerializeToString,
                 response_deserializer=grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.FromString,
                 _registered_method=True)
+        self.UpdateRubric = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/UpdateRubric',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdateRubricRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.FromString,
+                _registered_method=True)
+        self.GetPanel = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/GetPanel',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetPanelRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+                _registered_method=True)
+        self.UpdatePanel = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/UpdatePanel',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdatePanelRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+                _registered_method=True)
+        self.CreateExpert = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/CreateExpert',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.CreateExpertRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.FromString,
+                _registered_method=True)
+        self.GetExpert = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/GetExpert',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetExpertRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.FromString,
+                _registered_method=True)
+        self.ListExperts = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/ListExperts',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsResponse.FromString,
+                _registered_method=True)
+        self.DeclareConflict = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/DeclareConflict',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DeclareConflictRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Conflict.FromString,
+                _registered_method=True)
+        self.AssignExperts = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/AssignExperts',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsResponse.FromString,
+                _registered_method=True)
+        self.ListAssignments = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/ListAssignments',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsResponse.FromString,
+                _registered_method=True)
+        self.SubmitScore = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/SubmitScore',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.SubmitScoreRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Score.FromString,
+                _registered_method=True)
+        self.ListScores = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/ListScores',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresResponse.FromString,
+                _registered_method=True)
+        self.ClosePanel = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/ClosePanel',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ClosePanelRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+                _registered_method=True)
+        self.GetRanking = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/GetRanking',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingResponse.FromString,
+                _registered_method=True)
+        self.ExportRanking = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/ExportRanking',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.FromString,
+                _registered_method=True)
+        self.DecideAwards = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/DecideAwards',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAwardsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
@@ -54,6 +132,111 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateRubric(self, request, context):
+        """Replaces a competition's rubric while no score has been given. The competition's funder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPanel(self, request, context):
+        """Reads how a competition is scored and decided.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdatePanel(self, request, context):
+        """Changes a panel's settings before scoring closes. The competition's funder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateExpert(self, request, context):
+        """Registers an expert. Admins and funders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetExpert(self, request, context):
+        """Reads one expert (an expert reads only itself).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExperts(self, request, context):
+        """Lists experts by id. Admins and funders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclareConflict(self, request, context):
+        """Declares a conflict of interest; an expert declares its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignExperts(self, request, context):
+        """Assigns experts to every application of a closed competition that needs them (incremental).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAssignments(self, request, context):
+        """Lists assignments: an expert sees its own; the funder sees its competition's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitScore(self, request, context):
+        """Submits or revises the caller's score of an application assigned to it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScores(self, request, context):
+        """Lists scores: an expert sees only its own; the funder all of its competition's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClosePanel(self, request, context):
+        """Ends scoring: later scores and revisions are refused.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRanking(self, request, context):
+        """The ranking, raw and calibrated, by the competition's tie-break.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportRanking(self, request, context):
+        """The ranking as CSV.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAwards(self, request, context):
+        """Decides the awards once; a second call returns the same decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -61,6 +244,81 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.GetRubric,
                     request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRubricRequest.FromString,
                     response_serializer=grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.SerializeToString,
+            ),
+            'UpdateRubric': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRubric,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdateRubricRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.SerializeToString,
+            ),
+            'GetPanel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPanel,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetPanelRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.SerializeToString,
+            ),
+            'UpdatePanel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdatePanel,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdatePanelRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.SerializeToString,
+            ),
+            'CreateExpert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateExpert,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.CreateExpertRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.SerializeToString,
+            ),
+            'GetExpert': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetExpert,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetExpertRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.SerializeToString,
+            ),
+            'ListExperts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExperts,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsResponse.SerializeToString,
+            ),
+            'DeclareConflict': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclareConflict,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DeclareConflictRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_experts__pb2.Conflict.SerializeToString,
+            ),
+            'AssignExperts': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignExperts,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsResponse.SerializeToString,
+            ),
+            'ListAssignments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAssignments,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsResponse.SerializeToString,
+            ),
+            'SubmitScore': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitScore,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.SubmitScoreRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Score.SerializeToString,
+            ),
+            'ListScores': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScores,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresResponse.SerializeToString,
+            ),
+            'ClosePanel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClosePanel,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ClosePanelRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.SerializeToString,
+            ),
+            'GetRanking': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRanking,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingResponse.SerializeToString,
+            ),
+            'ExportRanking': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportRanking,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.SerializeToString,
+            ),
+            'DecideAwards': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAwards,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAwardsRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +349,411 @@ class ScoringService:
             '/grantflow.scoring.v1.ScoringService/GetRubric',
             grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRubricRequest.SerializeToString,
             grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRubric(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/UpdateRubric',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdateRubricRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_rubrics__pb2.Rubric.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPanel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/GetPanel',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetPanelRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdatePanel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/UpdatePanel',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.UpdatePanelRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateExpert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/CreateExpert',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.CreateExpertRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetExpert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/GetExpert',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetExpertRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_experts__pb2.Expert.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExperts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/ListExperts',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListExpertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclareConflict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/DeclareConflict',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DeclareConflictRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_experts__pb2.Conflict.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignExperts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/AssignExperts',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.AssignExpertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAssignments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/ListAssignments',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAssignmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitScore(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/SubmitScore',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.SubmitScoreRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Score.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScores(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/ListScores',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ListScoresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClosePanel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/ClosePanel',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ClosePanelRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_panels__pb2.Panel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRanking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/GetRanking',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetRankingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportRanking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/ExportRanking',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAwards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/DecideAwards',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAwardsRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.FromString,
             options,
             channel_credentials,
             insecure,

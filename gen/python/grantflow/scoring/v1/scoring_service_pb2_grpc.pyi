@@ -4,6 +4,9 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from grantflow.scoring.v1 import experts_pb2 as _experts_pb2
+from grantflow.scoring.v1 import panels_pb2 as _panels_pb2
+from grantflow.scoring.v1 import reviews_pb2 as _reviews_pb2
 from grantflow.scoring.v1 import rubrics_pb2 as _rubrics_pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as _scoring_service_pb2
 from grpc import aio as _aio
@@ -36,6 +39,36 @@ class ScoringServiceStub:
     def __new__(cls, channel: _aio.Channel) -> ScoringServiceAsyncStub: ...
     GetRubric: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetRubricRequest, _rubrics_pb2.Rubric]
     """Reads the rubric of a competition that scoring has learned of from CompetitionOpened."""
+    UpdateRubric: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.UpdateRubricRequest, _rubrics_pb2.Rubric]
+    """Replaces a competition's rubric while no score has been given. The competition's funder."""
+    GetPanel: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetPanelRequest, _panels_pb2.Panel]
+    """Reads how a competition is scored and decided."""
+    UpdatePanel: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.UpdatePanelRequest, _panels_pb2.Panel]
+    """Changes a panel's settings before scoring closes. The competition's funder."""
+    CreateExpert: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.CreateExpertRequest, _experts_pb2.Expert]
+    """Registers an expert. Admins and funders."""
+    GetExpert: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetExpertRequest, _experts_pb2.Expert]
+    """Reads one expert (an expert reads only itself)."""
+    ListExperts: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListExpertsRequest, _scoring_service_pb2.ListExpertsResponse]
+    """Lists experts by id. Admins and funders."""
+    DeclareConflict: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.DeclareConflictRequest, _experts_pb2.Conflict]
+    """Declares a conflict of interest; an expert declares its own."""
+    AssignExperts: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.AssignExpertsRequest, _scoring_service_pb2.AssignExpertsResponse]
+    """Assigns experts to every application of a closed competition that needs them (incremental)."""
+    ListAssignments: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListAssignmentsRequest, _scoring_service_pb2.ListAssignmentsResponse]
+    """Lists assignments: an expert sees its own; the funder sees its competition's."""
+    SubmitScore: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.SubmitScoreRequest, _reviews_pb2.Score]
+    """Submits or revises the caller's score of an application assigned to it."""
+    ListScores: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListScoresRequest, _scoring_service_pb2.ListScoresResponse]
+    """Lists scores: an expert sees only its own; the funder all of its competition's."""
+    ClosePanel: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ClosePanelRequest, _panels_pb2.Panel]
+    """Ends scoring: later scores and revisions are refused."""
+    GetRanking: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetRankingRequest, _scoring_service_pb2.GetRankingResponse]
+    """The ranking, raw and calibrated, by the competition's tie-break."""
+    ExportRanking: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ExportRankingRequest, _scoring_service_pb2.ExportRankingResponse]
+    """The ranking as CSV."""
+    DecideAwards: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.DecideAwardsRequest, _reviews_pb2.Decision]
+    """Decides the awards once; a second call returns the same decision."""
 
 @_typing.type_check_only
 class ScoringServiceAsyncStub(ScoringServiceStub):
@@ -44,6 +77,36 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetRubric: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetRubricRequest, _rubrics_pb2.Rubric]  # type: ignore[assignment]
     """Reads the rubric of a competition that scoring has learned of from CompetitionOpened."""
+    UpdateRubric: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.UpdateRubricRequest, _rubrics_pb2.Rubric]  # type: ignore[assignment]
+    """Replaces a competition's rubric while no score has been given. The competition's funder."""
+    GetPanel: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetPanelRequest, _panels_pb2.Panel]  # type: ignore[assignment]
+    """Reads how a competition is scored and decided."""
+    UpdatePanel: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.UpdatePanelRequest, _panels_pb2.Panel]  # type: ignore[assignment]
+    """Changes a panel's settings before scoring closes. The competition's funder."""
+    CreateExpert: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.CreateExpertRequest, _experts_pb2.Expert]  # type: ignore[assignment]
+    """Registers an expert. Admins and funders."""
+    GetExpert: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetExpertRequest, _experts_pb2.Expert]  # type: ignore[assignment]
+    """Reads one expert (an expert reads only itself)."""
+    ListExperts: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListExpertsRequest, _scoring_service_pb2.ListExpertsResponse]  # type: ignore[assignment]
+    """Lists experts by id. Admins and funders."""
+    DeclareConflict: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.DeclareConflictRequest, _experts_pb2.Conflict]  # type: ignore[assignment]
+    """Declares a conflict of interest; an expert declares its own."""
+    AssignExperts: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.AssignExpertsRequest, _scoring_service_pb2.AssignExpertsResponse]  # type: ignore[assignment]
+    """Assigns experts to every application of a closed competition that needs them (incremental)."""
+    ListAssignments: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListAssignmentsRequest, _scoring_service_pb2.ListAssignmentsResponse]  # type: ignore[assignment]
+    """Lists assignments: an expert sees its own; the funder sees its competition's."""
+    SubmitScore: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.SubmitScoreRequest, _reviews_pb2.Score]  # type: ignore[assignment]
+    """Submits or revises the caller's score of an application assigned to it."""
+    ListScores: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListScoresRequest, _scoring_service_pb2.ListScoresResponse]  # type: ignore[assignment]
+    """Lists scores: an expert sees only its own; the funder all of its competition's."""
+    ClosePanel: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ClosePanelRequest, _panels_pb2.Panel]  # type: ignore[assignment]
+    """Ends scoring: later scores and revisions are refused."""
+    GetRanking: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetRankingRequest, _scoring_service_pb2.GetRankingResponse]  # type: ignore[assignment]
+    """The ranking, raw and calibrated, by the competition's tie-break."""
+    ExportRanking: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ExportRankingRequest, _scoring_service_pb2.ExportRankingResponse]  # type: ignore[assignment]
+    """The ranking as CSV."""
+    DecideAwards: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.DecideAwardsRequest, _reviews_pb2.Decision]  # type: ignore[assignment]
+    """Decides the awards once; a second call returns the same decision."""
 
 class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     """Experts, rubrics, assignments, scores, rankings and award decisions."""
@@ -55,5 +118,125 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_rubrics_pb2.Rubric, _abc.Awaitable[_rubrics_pb2.Rubric]]:
         """Reads the rubric of a competition that scoring has learned of from CompetitionOpened."""
+
+    @_abc_1.abstractmethod
+    def UpdateRubric(
+        self,
+        request: _scoring_service_pb2.UpdateRubricRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_rubrics_pb2.Rubric, _abc.Awaitable[_rubrics_pb2.Rubric]]:
+        """Replaces a competition's rubric while no score has been given. The competition's funder."""
+
+    @_abc_1.abstractmethod
+    def GetPanel(
+        self,
+        request: _scoring_service_pb2.GetPanelRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_panels_pb2.Panel, _abc.Awaitable[_panels_pb2.Panel]]:
+        """Reads how a competition is scored and decided."""
+
+    @_abc_1.abstractmethod
+    def UpdatePanel(
+        self,
+        request: _scoring_service_pb2.UpdatePanelRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_panels_pb2.Panel, _abc.Awaitable[_panels_pb2.Panel]]:
+        """Changes a panel's settings before scoring closes. The competition's funder."""
+
+    @_abc_1.abstractmethod
+    def CreateExpert(
+        self,
+        request: _scoring_service_pb2.CreateExpertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_experts_pb2.Expert, _abc.Awaitable[_experts_pb2.Expert]]:
+        """Registers an expert. Admins and funders."""
+
+    @_abc_1.abstractmethod
+    def GetExpert(
+        self,
+        request: _scoring_service_pb2.GetExpertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_experts_pb2.Expert, _abc.Awaitable[_experts_pb2.Expert]]:
+        """Reads one expert (an expert reads only itself)."""
+
+    @_abc_1.abstractmethod
+    def ListExperts(
+        self,
+        request: _scoring_service_pb2.ListExpertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.ListExpertsResponse, _abc.Awaitable[_scoring_service_pb2.ListExpertsResponse]]:
+        """Lists experts by id. Admins and funders."""
+
+    @_abc_1.abstractmethod
+    def DeclareConflict(
+        self,
+        request: _scoring_service_pb2.DeclareConflictRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_experts_pb2.Conflict, _abc.Awaitable[_experts_pb2.Conflict]]:
+        """Declares a conflict of interest; an expert declares its own."""
+
+    @_abc_1.abstractmethod
+    def AssignExperts(
+        self,
+        request: _scoring_service_pb2.AssignExpertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.AssignExpertsResponse, _abc.Awaitable[_scoring_service_pb2.AssignExpertsResponse]]:
+        """Assigns experts to every application of a closed competition that needs them (incremental)."""
+
+    @_abc_1.abstractmethod
+    def ListAssignments(
+        self,
+        request: _scoring_service_pb2.ListAssignmentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.ListAssignmentsResponse, _abc.Awaitable[_scoring_service_pb2.ListAssignmentsResponse]]:
+        """Lists assignments: an expert sees its own; the funder sees its competition's."""
+
+    @_abc_1.abstractmethod
+    def SubmitScore(
+        self,
+        request: _scoring_service_pb2.SubmitScoreRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reviews_pb2.Score, _abc.Awaitable[_reviews_pb2.Score]]:
+        """Submits or revises the caller's score of an application assigned to it."""
+
+    @_abc_1.abstractmethod
+    def ListScores(
+        self,
+        request: _scoring_service_pb2.ListScoresRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.ListScoresResponse, _abc.Awaitable[_scoring_service_pb2.ListScoresResponse]]:
+        """Lists scores: an expert sees only its own; the funder all of its competition's."""
+
+    @_abc_1.abstractmethod
+    def ClosePanel(
+        self,
+        request: _scoring_service_pb2.ClosePanelRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_panels_pb2.Panel, _abc.Awaitable[_panels_pb2.Panel]]:
+        """Ends scoring: later scores and revisions are refused."""
+
+    @_abc_1.abstractmethod
+    def GetRanking(
+        self,
+        request: _scoring_service_pb2.GetRankingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.GetRankingResponse, _abc.Awaitable[_scoring_service_pb2.GetRankingResponse]]:
+        """The ranking, raw and calibrated, by the competition's tie-break."""
+
+    @_abc_1.abstractmethod
+    def ExportRanking(
+        self,
+        request: _scoring_service_pb2.ExportRankingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.ExportRankingResponse, _abc.Awaitable[_scoring_service_pb2.ExportRankingResponse]]:
+        """The ranking as CSV."""
+
+    @_abc_1.abstractmethod
+    def DecideAwards(
+        self,
+        request: _scoring_service_pb2.DecideAwardsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reviews_pb2.Decision, _abc.Awaitable[_reviews_pb2.Decision]]:
+        """Decides the awards once; a second call returns the same decision."""
 
 def add_ScoringServiceServicer_to_server(servicer: ScoringServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
