@@ -386,3 +386,98 @@ async def test_withdrawn_application_leaves_scoring(round_: Round) -> None:
     assert app.id not in {a.application_id for a in decision.awards} | {
         d.application_id for d in decision.declined
     }
+
+
+async def test_experts_reach_no_aggregate_and_one_score_survives_a_race(round_: Round) -> None:
+    import asyncio
+
+    r = round_
+    for n in (1, 2):
+        await r.add_expert(n, directions=["family"])
+    await r.scoring.AssignExperts(
+        pb.AssignExpertsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    me = expert_identity(1)
+    for call in (
+        r.scoring.GetRanking(
+            pb.GetRankingRequest(competition_id=r.competition_id), metadata=as_(me)
+        ),
+        r.scoring.ExportRanking(
+            pb.ExportRankingRequest(competition_id=r.competition_id), metadata=as_(me)
+        ),
+        r.scoring.GetPanel(pb.GetPanelRequest(competition_id=r.competition_id), metadata=as_(me)),
+        r.scoring.DecideAwards(
+            pb.DecideAwardsRequest(competition_id=r.competition_id), metadata=as_(me)
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call
+        assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    first = r.application_ids[0]
+    results = await asyncio.gather(
+        *(
+            r.scoring.SubmitScore(
+                pb.SubmitScoreRequest(application_id=first, scores=sheet(v)), metadata=as_(me)
+            )
+            for v in (6, 7)
+        ),
+        return_exceptions=True,
+    )
+    accepted = [x for x in results if isinstance(x, reviews_pb2.Score)]
+    refused = [x for x in results if isinstance(x, grpc.aio.AioRpcError)]
+    assert len(accepted) == 1 and len(refused) == 1  # the second became a revision without a reason
+    own = await r.scoring.ListScores(
+        pb.ListScoresRequest(competition_id=r.competition_id), metadata=as_(me)
+    )
+    assert [(s.application_id, s.total) for s in own.scores] == [(first, accepted[0].total)]
+    other = await r.scoring.ListScores(
+        pb.ListScoresRequest(competition_id=r.competition_id), metadata=as_(expert_identity(2))
+    )
+    assert list(other.scores) == []
+
+
+async def test_rubric_bands_until_the_first_score(round_: Round) -> None:
+    from grantflow.scoring.v1 import rubrics_pb2
+
+    from tests.applications.helpers import rub
+
+    r = round_
+    rubric = await r.scoring.GetRubric(
+        pb.GetRubricRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    rubric.bands.append(
+        rubrics_pb2.WeightBand(
+            max_request=rub(500_000),
+            weights=[rubrics_pb2.CriterionWeight(code="relevance", weight="2.5")],
+        )
+    )
+    rubric.bands.append(
+        rubrics_pb2.WeightBand(weights=[rubrics_pb2.CriterionWeight(code="relevance", weight="1")])
+    )
+    updated = await r.scoring.UpdateRubric(
+        pb.UpdateRubricRequest(rubric=rubric), metadata=as_(FUNDER)
+    )
+    assert [w.weight for b in updated.bands for w in b.weights] == ["2.5", "1"]
+    broken = rubrics_pb2.Rubric(competition_id=r.competition_id)
+    broken.CopyFrom(updated)
+    broken.criteria[0].weight = "heavy"
+    with pytest.raises(grpc.aio.AioRpcError) as invalid:
+        await r.scoring.UpdateRubric(pb.UpdateRubricRequest(rubric=broken), metadata=as_(FUNDER))
+    assert [f for f, _ in field_violations(invalid.value)] == ["rubric.criteria[0].weight"]
+    await r.add_expert(1, directions=["family"])
+    await r.add_expert(2, directions=["family"])
+    await r.scoring.AssignExperts(
+        pb.AssignExpertsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    await r.scoring.SubmitScore(
+        pb.SubmitScoreRequest(application_id=r.application_ids[0], scores=sheet(5)),
+        metadata=as_(expert_identity(1)),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as in_use:
+        await r.scoring.UpdateRubric(pb.UpdateRubricRequest(rubric=updated), metadata=as_(FUNDER))
+    assert error_reason(in_use.value) == "RUBRIC_IN_USE"
+    by_direction = await r.scoring.GetRanking(
+        pb.GetRankingRequest(competition_id=r.competition_id, direction_code="family"),
+        metadata=as_(FUNDER),
+    )
+    assert [e.rank for e in by_direction.entries] == [1] and by_direction.entries[0].incomplete
