@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from grantflow.events.v1 import applications_pb2, awards_pb2, competitions_pb2, scoring_pb2
+from grantflow.events.v1 import (
+    applications_pb2,
+    awards_pb2,
+    competitions_pb2,
+    impact_pb2,
+    scoring_pb2,
+)
 
 from grantflow_runtime.events import EventSpec
 
@@ -75,6 +81,43 @@ APPLICATION_DECLINED = EventSpec(
     meaning="An application was not funded, with the reason.",
 )
 
+REPORT_SUBMITTED = EventSpec(
+    subject="grantflow.impact.report_submitted",
+    message=impact_pb2.ReportSubmitted,
+    producer="impact",
+    meaning="A grantee submitted a report for a period, or a corrected version of one.",
+)
+REPORT_ACCEPTED = EventSpec(
+    subject="grantflow.impact.report_accepted",
+    message=impact_pb2.ReportAccepted,
+    producer="impact",
+    meaning="The funder accepted a report; its values now count.",
+)
+REPORT_RETURNED = EventSpec(
+    subject="grantflow.impact.report_returned",
+    message=impact_pb2.ReportReturned,
+    producer="impact",
+    meaning="The funder returned a report to the grantee with a comment.",
+)
+IMPACT_ALERT_RAISED = EventSpec(
+    subject="grantflow.impact.alert_raised",
+    message=impact_pb2.ImpactAlertRaised,
+    producer="impact",
+    meaning="Underperformance, a co-financing shortfall, an overspend, a late report or a sustainability risk arose.",
+)
+IMPACT_ALERT_RESOLVED = EventSpec(
+    subject="grantflow.impact.alert_resolved",
+    message=impact_pb2.ImpactAlertResolved,
+    producer="impact",
+    meaning="The condition behind an alert cleared.",
+)
+SUSTAINABILITY_ASSESSED = EventSpec(
+    subject="grantflow.impact.sustainability_assessed",
+    message=impact_pb2.SustainabilityAssessed,
+    producer="impact",
+    meaning="An organisation's financial sustainability was assessed from an accepted report.",
+)
+
 ALL: tuple[EventSpec[Any], ...] = (
     COMPETITION_OPENED,
     COMPETITION_CLOSED,
@@ -87,4 +130,10 @@ ALL: tuple[EventSpec[Any], ...] = (
     APPLICATION_SCORED,
     AWARD_DECIDED,
     APPLICATION_DECLINED,
+    REPORT_SUBMITTED,
+    REPORT_ACCEPTED,
+    REPORT_RETURNED,
+    IMPACT_ALERT_RAISED,
+    IMPACT_ALERT_RESOLVED,
+    SUSTAINABILITY_ASSESSED,
 )

@@ -14,10 +14,12 @@ from grantflow_runtime.context import Role
 from grantflow_runtime.db import Database
 from grantflow_runtime.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
 from grantflow_runtime.idempotency import IdempotencyStore, idempotent
+from grantflow_runtime.outbox import Outbox
 from grantflow_runtime.paging import cut, parse_page
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_impact.adapters.indicators_repo import IndicatorDefinitionRepository
+from grantflow_impact.api.agreement_methods import AgreementMethods
 from grantflow_impact.api.mapping import definition_to_proto, terms_from_proto
 from grantflow_impact.domain.indicators import IndicatorDefinition
 
@@ -34,9 +36,12 @@ def _required(value: str, field: str) -> str:
     return value
 
 
-class ImpactServicer(pb_grpc.ImpactServiceServicer):
-    def __init__(self, db: Database, idempotency: IdempotencyStore, clock: Clock = _utcnow) -> None:
+class ImpactServicer(AgreementMethods, pb_grpc.ImpactServiceServicer):
+    def __init__(
+        self, db: Database, outbox: Outbox, idempotency: IdempotencyStore, clock: Clock = _utcnow
+    ) -> None:
         self.db = db
+        self.outbox = outbox
         self.idempotency = idempotency
         self.clock = clock
 

@@ -3,8 +3,11 @@
 import grpc
 import warnings
 
+from grantflow.impact.v1 import agreements_pb2 as grantflow_dot_impact_dot_v1_dot_agreements__pb2
 from grantflow.impact.v1 import impact_service_pb2 as grantflow_dot_impact_dot_v1_dot_impact__service__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
+from grantflow.impact.v1 import progress_pb2 as grantflow_dot_impact_dot_v1_dot_progress__pb2
+from grantflow.impact.v1 import reports_pb2 as grantflow_dot_impact_dot_v1_dot_reports__pb2
 
 GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
@@ -51,6 +54,56 @@ class ImpactServiceStub:
                 request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsRequest.SerializeToString,
                 response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsResponse.FromString,
                 _registered_method=True)
+        self.GetAgreement = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/GetAgreement',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetAgreementRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_agreements__pb2.Agreement.FromString,
+                _registered_method=True)
+        self.ListAgreements = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ListAgreements',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsResponse.FromString,
+                _registered_method=True)
+        self.SaveReportDraft = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/SaveReportDraft',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SaveReportDraftRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+                _registered_method=True)
+        self.SubmitReport = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/SubmitReport',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SubmitReportRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+                _registered_method=True)
+        self.CorrectReport = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/CorrectReport',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.CorrectReportRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+                _registered_method=True)
+        self.AcceptReport = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/AcceptReport',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.AcceptReportRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+                _registered_method=True)
+        self.ReturnReport = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ReturnReport',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ReturnReportRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+                _registered_method=True)
+        self.ListReports = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ListReports',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsResponse.FromString,
+                _registered_method=True)
+        self.GetProgress = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/GetProgress',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetProgressRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_progress__pb2.Progress.FromString,
+                _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ListAlerts',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
 
 
 class ImpactServiceServicer:
@@ -78,6 +131,76 @@ class ImpactServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAgreement(self, request, context):
+        """Reads one agreement: the grantee its own, the funder its competitions'.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAgreements(self, request, context):
+        """Lists the agreements the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveReportDraft(self, request, context):
+        """Saves (or replaces) the draft report of a period. The grantee.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitReport(self, request, context):
+        """Submits the draft of a period after validating it. The grantee.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CorrectReport(self, request, context):
+        """Submits a corrected version of a submitted report, with a reason. The grantee.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptReport(self, request, context):
+        """Accepts a submitted report; its values then count. The funder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReturnReport(self, request, context):
+        """Returns a submitted report to the grantee with a comment. The funder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReports(self, request, context):
+        """Lists an agreement's reports, every version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProgress(self, request, context):
+        """Attainment, spending, co-financing, sustainability and lateness, as of a date.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlerts(self, request, context):
+        """Lists alerts of the caller's agreements, open ones first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImpactServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -95,6 +218,56 @@ def add_ImpactServiceServicer_to_server(servicer, server):
                     servicer.ListIndicatorDefinitions,
                     request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsRequest.FromString,
                     response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsResponse.SerializeToString,
+            ),
+            'GetAgreement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgreement,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetAgreementRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_agreements__pb2.Agreement.SerializeToString,
+            ),
+            'ListAgreements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAgreements,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsResponse.SerializeToString,
+            ),
+            'SaveReportDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveReportDraft,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SaveReportDraftRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.SerializeToString,
+            ),
+            'SubmitReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitReport,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SubmitReportRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.SerializeToString,
+            ),
+            'CorrectReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CorrectReport,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.CorrectReportRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.SerializeToString,
+            ),
+            'AcceptReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptReport,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.AcceptReportRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.SerializeToString,
+            ),
+            'ReturnReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReturnReport,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ReturnReportRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.SerializeToString,
+            ),
+            'ListReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReports,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsResponse.SerializeToString,
+            ),
+            'GetProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProgress,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetProgressRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_progress__pb2.Progress.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +352,276 @@ class ImpactService:
             '/grantflow.impact.v1.ImpactService/ListIndicatorDefinitions',
             grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsRequest.SerializeToString,
             grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListIndicatorDefinitionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgreement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/GetAgreement',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetAgreementRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_agreements__pb2.Agreement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAgreements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ListAgreements',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAgreementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveReportDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/SaveReportDraft',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SaveReportDraftRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/SubmitReport',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SubmitReportRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CorrectReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/CorrectReport',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.CorrectReportRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/AcceptReport',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.AcceptReportRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReturnReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ReturnReport',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ReturnReportRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_reports__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ListReports',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/GetProgress',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetProgressRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_progress__pb2.Progress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ListAlerts',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.FromString,
             options,
             channel_credentials,
             insecure,

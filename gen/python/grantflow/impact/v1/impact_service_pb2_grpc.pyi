@@ -4,8 +4,11 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from grantflow.impact.v1 import agreements_pb2 as _agreements_pb2
 from grantflow.impact.v1 import impact_service_pb2 as _impact_service_pb2
 from grantflow.impact.v1 import indicators_pb2 as _indicators_pb2
+from grantflow.impact.v1 import progress_pb2 as _progress_pb2
+from grantflow.impact.v1 import reports_pb2 as _reports_pb2
 from grpc import aio as _aio
 import abc as _abc_1
 import grpc as _grpc
@@ -40,6 +43,26 @@ class ImpactServiceStub:
     """Reads one catalogue entry by code."""
     ListIndicatorDefinitions: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListIndicatorDefinitionsRequest, _impact_service_pb2.ListIndicatorDefinitionsResponse]
     """Lists the catalogue in code order."""
+    GetAgreement: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.GetAgreementRequest, _agreements_pb2.Agreement]
+    """Reads one agreement: the grantee its own, the funder its competitions'."""
+    ListAgreements: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListAgreementsRequest, _impact_service_pb2.ListAgreementsResponse]
+    """Lists the agreements the caller may see."""
+    SaveReportDraft: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.SaveReportDraftRequest, _reports_pb2.Report]
+    """Saves (or replaces) the draft report of a period. The grantee."""
+    SubmitReport: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.SubmitReportRequest, _reports_pb2.Report]
+    """Submits the draft of a period after validating it. The grantee."""
+    CorrectReport: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.CorrectReportRequest, _reports_pb2.Report]
+    """Submits a corrected version of a submitted report, with a reason. The grantee."""
+    AcceptReport: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.AcceptReportRequest, _reports_pb2.Report]
+    """Accepts a submitted report; its values then count. The funder."""
+    ReturnReport: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ReturnReportRequest, _reports_pb2.Report]
+    """Returns a submitted report to the grantee with a comment. The funder."""
+    ListReports: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListReportsRequest, _impact_service_pb2.ListReportsResponse]
+    """Lists an agreement's reports, every version."""
+    GetProgress: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.GetProgressRequest, _progress_pb2.Progress]
+    """Attainment, spending, co-financing, sustainability and lateness, as of a date."""
+    ListAlerts: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListAlertsRequest, _impact_service_pb2.ListAlertsResponse]
+    """Lists alerts of the caller's agreements, open ones first."""
 
 @_typing.type_check_only
 class ImpactServiceAsyncStub(ImpactServiceStub):
@@ -52,6 +75,26 @@ class ImpactServiceAsyncStub(ImpactServiceStub):
     """Reads one catalogue entry by code."""
     ListIndicatorDefinitions: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListIndicatorDefinitionsRequest, _impact_service_pb2.ListIndicatorDefinitionsResponse]  # type: ignore[assignment]
     """Lists the catalogue in code order."""
+    GetAgreement: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.GetAgreementRequest, _agreements_pb2.Agreement]  # type: ignore[assignment]
+    """Reads one agreement: the grantee its own, the funder its competitions'."""
+    ListAgreements: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListAgreementsRequest, _impact_service_pb2.ListAgreementsResponse]  # type: ignore[assignment]
+    """Lists the agreements the caller may see."""
+    SaveReportDraft: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.SaveReportDraftRequest, _reports_pb2.Report]  # type: ignore[assignment]
+    """Saves (or replaces) the draft report of a period. The grantee."""
+    SubmitReport: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.SubmitReportRequest, _reports_pb2.Report]  # type: ignore[assignment]
+    """Submits the draft of a period after validating it. The grantee."""
+    CorrectReport: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.CorrectReportRequest, _reports_pb2.Report]  # type: ignore[assignment]
+    """Submits a corrected version of a submitted report, with a reason. The grantee."""
+    AcceptReport: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.AcceptReportRequest, _reports_pb2.Report]  # type: ignore[assignment]
+    """Accepts a submitted report; its values then count. The funder."""
+    ReturnReport: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ReturnReportRequest, _reports_pb2.Report]  # type: ignore[assignment]
+    """Returns a submitted report to the grantee with a comment. The funder."""
+    ListReports: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListReportsRequest, _impact_service_pb2.ListReportsResponse]  # type: ignore[assignment]
+    """Lists an agreement's reports, every version."""
+    GetProgress: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.GetProgressRequest, _progress_pb2.Progress]  # type: ignore[assignment]
+    """Attainment, spending, co-financing, sustainability and lateness, as of a date."""
+    ListAlerts: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListAlertsRequest, _impact_service_pb2.ListAlertsResponse]  # type: ignore[assignment]
+    """Lists alerts of the caller's agreements, open ones first."""
 
 class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
     """Award agreements, indicators, reports, assessments, alerts, portfolio and practices."""
@@ -79,5 +122,85 @@ class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_impact_service_pb2.ListIndicatorDefinitionsResponse, _abc.Awaitable[_impact_service_pb2.ListIndicatorDefinitionsResponse]]:
         """Lists the catalogue in code order."""
+
+    @_abc_1.abstractmethod
+    def GetAgreement(
+        self,
+        request: _impact_service_pb2.GetAgreementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_agreements_pb2.Agreement, _abc.Awaitable[_agreements_pb2.Agreement]]:
+        """Reads one agreement: the grantee its own, the funder its competitions'."""
+
+    @_abc_1.abstractmethod
+    def ListAgreements(
+        self,
+        request: _impact_service_pb2.ListAgreementsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.ListAgreementsResponse, _abc.Awaitable[_impact_service_pb2.ListAgreementsResponse]]:
+        """Lists the agreements the caller may see."""
+
+    @_abc_1.abstractmethod
+    def SaveReportDraft(
+        self,
+        request: _impact_service_pb2.SaveReportDraftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.Report, _abc.Awaitable[_reports_pb2.Report]]:
+        """Saves (or replaces) the draft report of a period. The grantee."""
+
+    @_abc_1.abstractmethod
+    def SubmitReport(
+        self,
+        request: _impact_service_pb2.SubmitReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.Report, _abc.Awaitable[_reports_pb2.Report]]:
+        """Submits the draft of a period after validating it. The grantee."""
+
+    @_abc_1.abstractmethod
+    def CorrectReport(
+        self,
+        request: _impact_service_pb2.CorrectReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.Report, _abc.Awaitable[_reports_pb2.Report]]:
+        """Submits a corrected version of a submitted report, with a reason. The grantee."""
+
+    @_abc_1.abstractmethod
+    def AcceptReport(
+        self,
+        request: _impact_service_pb2.AcceptReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.Report, _abc.Awaitable[_reports_pb2.Report]]:
+        """Accepts a submitted report; its values then count. The funder."""
+
+    @_abc_1.abstractmethod
+    def ReturnReport(
+        self,
+        request: _impact_service_pb2.ReturnReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.Report, _abc.Awaitable[_reports_pb2.Report]]:
+        """Returns a submitted report to the grantee with a comment. The funder."""
+
+    @_abc_1.abstractmethod
+    def ListReports(
+        self,
+        request: _impact_service_pb2.ListReportsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.ListReportsResponse, _abc.Awaitable[_impact_service_pb2.ListReportsResponse]]:
+        """Lists an agreement's reports, every version."""
+
+    @_abc_1.abstractmethod
+    def GetProgress(
+        self,
+        request: _impact_service_pb2.GetProgressRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_progress_pb2.Progress, _abc.Awaitable[_progress_pb2.Progress]]:
+        """Attainment, spending, co-financing, sustainability and lateness, as of a date."""
+
+    @_abc_1.abstractmethod
+    def ListAlerts(
+        self,
+        request: _impact_service_pb2.ListAlertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.ListAlertsResponse, _abc.Awaitable[_impact_service_pb2.ListAlertsResponse]]:
+        """Lists alerts of the caller's agreements, open ones first."""
 
 def add_ImpactServiceServicer_to_server(servicer: ImpactServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
