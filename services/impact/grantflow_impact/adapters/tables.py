@@ -121,3 +121,21 @@ class AuditRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AgreementStatusRow(Base):
+    """Where each agreement stands, refreshed whenever one of its reports changes: the portfolio
+    aggregates these rows in SQL instead of recomputing every agreement from its reports."""
+
+    __tablename__ = "agreement_status"
+
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    cofinancing_received: Mapped[int] = mapped_column(BigInteger)
+    spent_grant: Mapped[int] = mapped_column(BigInteger)
+    # "below_50", "50_80", "80_100", "100_plus" or "unknown" (see docs/formulas.md).
+    attainment_bucket: Mapped[str] = mapped_column(String(16))
+    # People reached: the actual values of indicators counted in people, whole persons.
+    beneficiaries: Mapped[int] = mapped_column(BigInteger)
+    # "green", "amber", "red", or "" before any finances were reported.
+    risk: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from grantflow.events.v1 import impact_pb2 as ev
-from grantflow.impact.v1 import agreements_pb2, progress_pb2, reports_pb2
+from grantflow.impact.v1 import agreements_pb2, portfolio_pb2, progress_pb2, reports_pb2
 from grantflow.impact.v1 import impact_service_pb2 as pb
 from grantflow_runtime import catalogue
 from grantflow_runtime.access import require
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.db import Database
 from grantflow_runtime.errors import FieldViolation, InvalidArgument, NotFound
+from grantflow_runtime.money import Money
 from grantflow_runtime.outbox import Outbox
 from grantflow_runtime.paging import cut, parse_page
-from grantflow_runtime.protoconv import from_date, to_timestamp
+from grantflow_runtime.protoconv import from_date, to_money, to_timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_impact.adapters.agreements_repo import AgreementRepository
+from grantflow_impact.adapters.portfolio_repo import (
+    GROUPS,
+    GroupFigures,
+    PortfolioRepository,
+    total_of,
+)
 from grantflow_impact.adapters.reports_repo import AlertRepository, ReportRepository
 from grantflow_impact.api.progress import conditions, progress
 from grantflow_impact.api.report_mapping import (
@@ -31,6 +39,8 @@ from grantflow_impact.api.report_mapping import (
 from grantflow_impact.domain import reports as lifecycle
 from grantflow_impact.domain.agreements import Agreement
 from grantflow_impact.domain.alerts import for_agreement, reconcile
+from grantflow_impact.domain.cofinancing import OVERALL
+from grantflow_impact.domain.portfolio import BUCKETS, attainment_bucket, beneficiaries
 from grantflow_impact.domain.reports import Report
 
 TRUSTED = (Role.ADMIN, Role.SYSTEM)
@@ -76,6 +86,18 @@ class AgreementMethods:
         same evaluation twice changes nothing the second time."""
         reports = list(await ReportRepository(session).of_agreement(agreement.id))
         state = progress(agreement, reports, now.date())
+        overall = [c for c in state.cofinancing if c.key == OVERALL]
+        total = [s for s in state.spending if s.category == "total"]
+        units = {i.key: i.unit for i in agreement.indicators}
+        await PortfolioRepository(session).put_status(
+            agreement.id,
+            cofinancing_received=overall[0].received.minor_units if overall else 0,
+            spent_grant=total[0].spent_grant.minor_units if total else 0,
+            attainment_bucket=attainment_bucket([a for _, _, a in state.indicators]),
+            beneficiaries=beneficiaries([(units[key], a.actual) for key, _, a in state.indicators]),
+            risk=state.sustainability.risk.value if state.sustainability else "",
+            now=now,
+        )
         repo = AlertRepository(session)
         changes = reconcile(
             await repo.open_for(agreement.id), conditions(state), scope=for_agreement(agreement.id)
@@ -351,4 +373,50 @@ class AgreementMethods:
                 )
                 for r in rows
             ]
+        )
+
+
+def _group_to_proto(g: GroupFigures) -> portfolio_pb2.PortfolioGroup:
+    leverage = Decimal(g.cofinancing_committed) / Decimal(g.awarded) if g.awarded else None
+    return portfolio_pb2.PortfolioGroup(
+        key=g.key,
+        agreements=g.agreements,
+        awarded=to_money(Money(g.awarded)),
+        cofinancing_committed=to_money(Money(g.cofinancing_committed)),
+        cofinancing_received=to_money(Money(g.cofinancing_received)),
+        leverage=str(leverage.quantize(Decimal("0.0001"))) if leverage is not None else "",
+        attainment=[portfolio_pb2.Count(name=b, count=g.attainment.get(b, 0)) for b in BUCKETS],
+        beneficiaries=g.beneficiaries,
+        open_alerts=[
+            portfolio_pb2.Count(name=k, count=n) for k, n in sorted(g.open_alerts.items())
+        ],
+        risk=[
+            portfolio_pb2.Count(name=r, count=g.risk.get(r, 0))
+            for r in ("green", "amber", "red", "unknown")
+        ],
+    )
+
+
+class PortfolioMethods:
+    db: Database
+
+    async def GetPortfolio(
+        self, request: pb.GetPortfolioRequest, context: Any
+    ) -> portfolio_pb2.Portfolio:
+        who = require(Role.FUNDER, Role.ADMIN)
+        group_by = request.group_by or "competition"
+        if group_by not in GROUPS:
+            raise InvalidArgument(
+                [FieldViolation("group_by", "must be competition, direction or region", "enum")]
+            )
+        async with self.db.reading() as session:
+            groups = await PortfolioRepository(session).rollup(
+                group_by=group_by,
+                funder=None if who.role in TRUSTED else who.subject,
+                competition_id=request.competition_id,
+            )
+        return portfolio_pb2.Portfolio(
+            group_by=group_by,
+            groups=[_group_to_proto(groups[k]) for k in sorted(groups)],
+            total=_group_to_proto(total_of(groups)),
         )

@@ -19,7 +19,7 @@ from grantflow_runtime.paging import cut, parse_page
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_impact.adapters.indicators_repo import IndicatorDefinitionRepository
-from grantflow_impact.api.agreement_methods import AgreementMethods
+from grantflow_impact.api.agreement_methods import AgreementMethods, PortfolioMethods
 from grantflow_impact.api.mapping import definition_to_proto, terms_from_proto
 from grantflow_impact.domain.indicators import IndicatorDefinition
 
@@ -36,7 +36,7 @@ def _required(value: str, field: str) -> str:
     return value
 
 
-class ImpactServicer(AgreementMethods, pb_grpc.ImpactServiceServicer):
+class ImpactServicer(AgreementMethods, PortfolioMethods, pb_grpc.ImpactServiceServicer):
     def __init__(
         self, db: Database, outbox: Outbox, idempotency: IdempotencyStore, clock: Clock = _utcnow
     ) -> None:

@@ -25,51 +25,54 @@ _sym_db = _symbol_database.Default()
 from grantflow.common.v1 import date_pb2 as grantflow_dot_common_dot_v1_dot_date__pb2
 from grantflow.impact.v1 import agreements_pb2 as grantflow_dot_impact_dot_v1_dot_agreements__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
+from grantflow.impact.v1 import portfolio_pb2 as grantflow_dot_impact_dot_v1_dot_portfolio__pb2
 from grantflow.impact.v1 import progress_pb2 as grantflow_dot_impact_dot_v1_dot_progress__pb2
 from grantflow.impact.v1 import reports_pb2 as grantflow_dot_impact_dot_v1_dot_reports__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(grantflow/impact/v1/impact_service.proto\x12\x13grantflow.impact.v1\x1a\x1egrantflow/common/v1/date.proto\x1a$grantflow/impact/v1/agreements.proto\x1a$grantflow/impact/v1/indicators.proto\x1a\"grantflow/impact/v1/progress.proto\x1a!grantflow/impact/v1/reports.proto\"~\n CreateIndicatorDefinitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x46\n\x14indicator_definition\x18\x02 \x01(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\"-\n\x1dGetIndicatorDefinitionRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"H\n\x1fListIndicatorDefinitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x84\x01\n ListIndicatorDefinitionsResponse\x12G\n\x15indicator_definitions\x18\x01 \x03(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x13GetAgreementRequest\x12\n\n\x02id\x18\x01 \x01(\t\"V\n\x15ListAgreementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x03 \x01(\t\"e\n\x16ListAgreementsResponse\x12\x32\n\nagreements\x18\x01 \x03(\x0b\x32\x1e.grantflow.impact.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x16SaveReportDraftRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"V\n\x13SubmitReportRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x15\n\rperiod_number\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"C\n\x14\x43orrectReportRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"9\n\x13\x41\x63\x63\x65ptReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"9\n\x13ReturnReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"*\n\x12ListReportsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"C\n\x13ListReportsResponse\x12,\n\x07reports\x18\x01 \x03(\x0b\x32\x1b.grantflow.impact.v1.Report\"T\n\x12GetProgressRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12(\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x19.grantflow.common.v1.Date\"C\n\x11ListAlertsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x18\n\x10include_resolved\x18\x02 \x01(\x08\"@\n\x12ListAlertsResponse\x12*\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1a.grantflow.impact.v1.Alert2\xa7\n\n\rImpactService\x12|\n\x19\x43reateIndicatorDefinition\x12\x35.grantflow.impact.v1.CreateIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12v\n\x16GetIndicatorDefinition\x12\x32.grantflow.impact.v1.GetIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12\x87\x01\n\x18ListIndicatorDefinitions\x12\x34.grantflow.impact.v1.ListIndicatorDefinitionsRequest\x1a\x35.grantflow.impact.v1.ListIndicatorDefinitionsResponse\x12X\n\x0cGetAgreement\x12(.grantflow.impact.v1.GetAgreementRequest\x1a\x1e.grantflow.impact.v1.Agreement\x12i\n\x0eListAgreements\x12*.grantflow.impact.v1.ListAgreementsRequest\x1a+.grantflow.impact.v1.ListAgreementsResponse\x12[\n\x0fSaveReportDraft\x12+.grantflow.impact.v1.SaveReportDraftRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cSubmitReport\x12(.grantflow.impact.v1.SubmitReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12W\n\rCorrectReport\x12).grantflow.impact.v1.CorrectReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0c\x41\x63\x63\x65ptReport\x12(.grantflow.impact.v1.AcceptReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cReturnReport\x12(.grantflow.impact.v1.ReturnReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12`\n\x0bListReports\x12\'.grantflow.impact.v1.ListReportsRequest\x1a(.grantflow.impact.v1.ListReportsResponse\x12U\n\x0bGetProgress\x12\'.grantflow.impact.v1.GetProgressRequest\x1a\x1d.grantflow.impact.v1.Progress\x12]\n\nListAlerts\x12&.grantflow.impact.v1.ListAlertsRequest\x1a\'.grantflow.impact.v1.ListAlertsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(grantflow/impact/v1/impact_service.proto\x12\x13grantflow.impact.v1\x1a\x1egrantflow/common/v1/date.proto\x1a$grantflow/impact/v1/agreements.proto\x1a$grantflow/impact/v1/indicators.proto\x1a#grantflow/impact/v1/portfolio.proto\x1a\"grantflow/impact/v1/progress.proto\x1a!grantflow/impact/v1/reports.proto\"~\n CreateIndicatorDefinitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x46\n\x14indicator_definition\x18\x02 \x01(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\"-\n\x1dGetIndicatorDefinitionRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"H\n\x1fListIndicatorDefinitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x84\x01\n ListIndicatorDefinitionsResponse\x12G\n\x15indicator_definitions\x18\x01 \x03(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x13GetAgreementRequest\x12\n\n\x02id\x18\x01 \x01(\t\"V\n\x15ListAgreementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x03 \x01(\t\"e\n\x16ListAgreementsResponse\x12\x32\n\nagreements\x18\x01 \x03(\x0b\x32\x1e.grantflow.impact.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x16SaveReportDraftRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"V\n\x13SubmitReportRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x15\n\rperiod_number\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"C\n\x14\x43orrectReportRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"9\n\x13\x41\x63\x63\x65ptReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"9\n\x13ReturnReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"*\n\x12ListReportsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"C\n\x13ListReportsResponse\x12,\n\x07reports\x18\x01 \x03(\x0b\x32\x1b.grantflow.impact.v1.Report\"T\n\x12GetProgressRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12(\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x19.grantflow.common.v1.Date\"C\n\x11ListAlertsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x18\n\x10include_resolved\x18\x02 \x01(\x08\"@\n\x12ListAlertsResponse\x12*\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1a.grantflow.impact.v1.Alert\"?\n\x13GetPortfolioRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t2\x81\x0b\n\rImpactService\x12|\n\x19\x43reateIndicatorDefinition\x12\x35.grantflow.impact.v1.CreateIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12v\n\x16GetIndicatorDefinition\x12\x32.grantflow.impact.v1.GetIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12\x87\x01\n\x18ListIndicatorDefinitions\x12\x34.grantflow.impact.v1.ListIndicatorDefinitionsRequest\x1a\x35.grantflow.impact.v1.ListIndicatorDefinitionsResponse\x12X\n\x0cGetAgreement\x12(.grantflow.impact.v1.GetAgreementRequest\x1a\x1e.grantflow.impact.v1.Agreement\x12i\n\x0eListAgreements\x12*.grantflow.impact.v1.ListAgreementsRequest\x1a+.grantflow.impact.v1.ListAgreementsResponse\x12[\n\x0fSaveReportDraft\x12+.grantflow.impact.v1.SaveReportDraftRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cSubmitReport\x12(.grantflow.impact.v1.SubmitReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12W\n\rCorrectReport\x12).grantflow.impact.v1.CorrectReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0c\x41\x63\x63\x65ptReport\x12(.grantflow.impact.v1.AcceptReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cReturnReport\x12(.grantflow.impact.v1.ReturnReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12`\n\x0bListReports\x12\'.grantflow.impact.v1.ListReportsRequest\x1a(.grantflow.impact.v1.ListReportsResponse\x12U\n\x0bGetProgress\x12\'.grantflow.impact.v1.GetProgressRequest\x1a\x1d.grantflow.impact.v1.Progress\x12]\n\nListAlerts\x12&.grantflow.impact.v1.ListAlertsRequest\x1a\'.grantflow.impact.v1.ListAlertsResponse\x12X\n\x0cGetPortfolio\x12(.grantflow.impact.v1.GetPortfolioRequest\x1a\x1e.grantflow.impact.v1.Portfoliob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.impact.v1.impact_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_start=244
-  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_end=370
-  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_start=372
-  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_end=417
-  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_start=419
-  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_end=491
-  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_start=494
-  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_end=626
-  _globals['_GETAGREEMENTREQUEST']._serialized_start=628
-  _globals['_GETAGREEMENTREQUEST']._serialized_end=661
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=663
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=749
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=751
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=852
-  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_start=854
-  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_end=923
-  _globals['_SUBMITREPORTREQUEST']._serialized_start=925
-  _globals['_SUBMITREPORTREQUEST']._serialized_end=1011
-  _globals['_CORRECTREPORTREQUEST']._serialized_start=1013
-  _globals['_CORRECTREPORTREQUEST']._serialized_end=1080
-  _globals['_ACCEPTREPORTREQUEST']._serialized_start=1082
-  _globals['_ACCEPTREPORTREQUEST']._serialized_end=1139
-  _globals['_RETURNREPORTREQUEST']._serialized_start=1141
-  _globals['_RETURNREPORTREQUEST']._serialized_end=1198
-  _globals['_LISTREPORTSREQUEST']._serialized_start=1200
-  _globals['_LISTREPORTSREQUEST']._serialized_end=1242
-  _globals['_LISTREPORTSRESPONSE']._serialized_start=1244
-  _globals['_LISTREPORTSRESPONSE']._serialized_end=1311
-  _globals['_GETPROGRESSREQUEST']._serialized_start=1313
-  _globals['_GETPROGRESSREQUEST']._serialized_end=1397
-  _globals['_LISTALERTSREQUEST']._serialized_start=1399
-  _globals['_LISTALERTSREQUEST']._serialized_end=1466
-  _globals['_LISTALERTSRESPONSE']._serialized_start=1468
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1532
-  _globals['_IMPACTSERVICE']._serialized_start=1535
-  _globals['_IMPACTSERVICE']._serialized_end=2854
+  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_start=281
+  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_end=407
+  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_start=409
+  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_end=454
+  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_start=456
+  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_end=528
+  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_start=531
+  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_end=663
+  _globals['_GETAGREEMENTREQUEST']._serialized_start=665
+  _globals['_GETAGREEMENTREQUEST']._serialized_end=698
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=700
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=786
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=788
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=889
+  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_start=891
+  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_end=960
+  _globals['_SUBMITREPORTREQUEST']._serialized_start=962
+  _globals['_SUBMITREPORTREQUEST']._serialized_end=1048
+  _globals['_CORRECTREPORTREQUEST']._serialized_start=1050
+  _globals['_CORRECTREPORTREQUEST']._serialized_end=1117
+  _globals['_ACCEPTREPORTREQUEST']._serialized_start=1119
+  _globals['_ACCEPTREPORTREQUEST']._serialized_end=1176
+  _globals['_RETURNREPORTREQUEST']._serialized_start=1178
+  _globals['_RETURNREPORTREQUEST']._serialized_end=1235
+  _globals['_LISTREPORTSREQUEST']._serialized_start=1237
+  _globals['_LISTREPORTSREQUEST']._serialized_end=1279
+  _globals['_LISTREPORTSRESPONSE']._serialized_start=1281
+  _globals['_LISTREPORTSRESPONSE']._serialized_end=1348
+  _globals['_GETPROGRESSREQUEST']._serialized_start=1350
+  _globals['_GETPROGRESSREQUEST']._serialized_end=1434
+  _globals['_LISTALERTSREQUEST']._serialized_start=1436
+  _globals['_LISTALERTSREQUEST']._serialized_end=1503
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1505
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1569
+  _globals['_GETPORTFOLIOREQUEST']._serialized_start=1571
+  _globals['_GETPORTFOLIOREQUEST']._serialized_end=1634
+  _globals['_IMPACTSERVICE']._serialized_start=1637
+  _globals['_IMPACTSERVICE']._serialized_end=3046
 # @@protoc_insertion_point(module_scope)

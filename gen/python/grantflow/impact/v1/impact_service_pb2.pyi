@@ -406,3 +406,27 @@ class ListAlertsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAlertsResponse: _TypeAlias = ListAlertsResponse  # noqa: Y015
+
+@_typing.final
+class GetPortfolioRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    COMPETITION_ID_FIELD_NUMBER: _builtins.int
+    group_by: _builtins.str
+    """"competition" (default), "direction" or "region"."""
+    competition_id: _builtins.str
+    """Only this competition, when set."""
+    def __init__(
+        self,
+        *,
+        group_by: _builtins.str = ...,
+        competition_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["competition_id", b"competition_id", "group_by", b"group_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPortfolioRequest: _TypeAlias = GetPortfolioRequest  # noqa: Y015

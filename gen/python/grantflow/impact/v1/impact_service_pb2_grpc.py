@@ -6,6 +6,7 @@ import warnings
 from grantflow.impact.v1 import agreements_pb2 as grantflow_dot_impact_dot_v1_dot_agreements__pb2
 from grantflow.impact.v1 import impact_service_pb2 as grantflow_dot_impact_dot_v1_dot_impact__service__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
+from grantflow.impact.v1 import portfolio_pb2 as grantflow_dot_impact_dot_v1_dot_portfolio__pb2
 from grantflow.impact.v1 import progress_pb2 as grantflow_dot_impact_dot_v1_dot_progress__pb2
 from grantflow.impact.v1 import reports_pb2 as grantflow_dot_impact_dot_v1_dot_reports__pb2
 
@@ -104,6 +105,11 @@ class ImpactServiceStub:
                 request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.SerializeToString,
                 response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.FromString,
                 _registered_method=True)
+        self.GetPortfolio = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/GetPortfolio',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.FromString,
+                _registered_method=True)
 
 
 class ImpactServiceServicer:
@@ -201,6 +207,13 @@ class ImpactServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPortfolio(self, request, context):
+        """Roll-ups of the caller's agreements (a funder's own; all for admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImpactServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -268,6 +281,11 @@ def add_ImpactServiceServicer_to_server(servicer, server):
                     servicer.ListAlerts,
                     request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.FromString,
                     response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'GetPortfolio': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPortfolio,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -622,6 +640,33 @@ class ImpactService:
             '/grantflow.impact.v1.ImpactService/ListAlerts',
             grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsRequest.SerializeToString,
             grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPortfolio(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/GetPortfolio',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from grantflow.impact.v1 import agreements_pb2 as _agreements_pb2
 from grantflow.impact.v1 import impact_service_pb2 as _impact_service_pb2
 from grantflow.impact.v1 import indicators_pb2 as _indicators_pb2
+from grantflow.impact.v1 import portfolio_pb2 as _portfolio_pb2
 from grantflow.impact.v1 import progress_pb2 as _progress_pb2
 from grantflow.impact.v1 import reports_pb2 as _reports_pb2
 from grpc import aio as _aio
@@ -63,6 +64,8 @@ class ImpactServiceStub:
     """Attainment, spending, co-financing, sustainability and lateness, as of a date."""
     ListAlerts: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListAlertsRequest, _impact_service_pb2.ListAlertsResponse]
     """Lists alerts of the caller's agreements, open ones first."""
+    GetPortfolio: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.GetPortfolioRequest, _portfolio_pb2.Portfolio]
+    """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
 
 @_typing.type_check_only
 class ImpactServiceAsyncStub(ImpactServiceStub):
@@ -95,6 +98,8 @@ class ImpactServiceAsyncStub(ImpactServiceStub):
     """Attainment, spending, co-financing, sustainability and lateness, as of a date."""
     ListAlerts: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListAlertsRequest, _impact_service_pb2.ListAlertsResponse]  # type: ignore[assignment]
     """Lists alerts of the caller's agreements, open ones first."""
+    GetPortfolio: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.GetPortfolioRequest, _portfolio_pb2.Portfolio]  # type: ignore[assignment]
+    """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
 
 class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
     """Award agreements, indicators, reports, assessments, alerts, portfolio and practices."""
@@ -202,5 +207,13 @@ class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_impact_service_pb2.ListAlertsResponse, _abc.Awaitable[_impact_service_pb2.ListAlertsResponse]]:
         """Lists alerts of the caller's agreements, open ones first."""
+
+    @_abc_1.abstractmethod
+    def GetPortfolio(
+        self,
+        request: _impact_service_pb2.GetPortfolioRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_portfolio_pb2.Portfolio, _abc.Awaitable[_portfolio_pb2.Portfolio]]:
+        """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
 
 def add_ImpactServiceServicer_to_server(servicer: ImpactServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
