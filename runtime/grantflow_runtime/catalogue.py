@@ -117,6 +117,18 @@ SUSTAINABILITY_ASSESSED = EventSpec(
     producer="impact",
     meaning="An organisation's financial sustainability was assessed from an accepted report.",
 )
+PRACTICE_REGISTERED = EventSpec(
+    subject="grantflow.impact.practice_registered",
+    message=impact_pb2.PracticeRegistered,
+    producer="impact",
+    meaning="A funder registered a replicable practice from a successful project.",
+)
+PRACTICE_ADOPTED = EventSpec(
+    subject="grantflow.impact.practice_adopted",
+    message=impact_pb2.PracticeAdopted,
+    producer="impact",
+    meaning="Another organisation, in some region, adopted a practice.",
+)
 
 ALL: tuple[EventSpec[Any], ...] = (
     COMPETITION_OPENED,
@@ -136,4 +148,6 @@ ALL: tuple[EventSpec[Any], ...] = (
     IMPACT_ALERT_RAISED,
     IMPACT_ALERT_RESOLVED,
     SUSTAINABILITY_ASSESSED,
+    PRACTICE_REGISTERED,
+    PRACTICE_ADOPTED,
 )

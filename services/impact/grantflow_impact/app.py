@@ -13,6 +13,7 @@ from grantflow_runtime.host import ServiceContext, ServiceDefinition, ServicePar
 from grantflow_runtime.idempotency import IdempotencyStore
 
 from grantflow_impact.adapters.tables import Base, messaging
+from grantflow_impact.api.evaluation import LateReportWatcher
 from grantflow_impact.api.handlers import on_award_decided
 from grantflow_impact.api.servicer import ImpactServicer
 
@@ -26,8 +27,11 @@ def build(ctx: ServiceContext) -> ServiceParts:
         impact_service_pb2_grpc.add_ImpactServiceServicer_to_server(servicer, server)
         return (SERVICE_NAME,)
 
+    watcher = LateReportWatcher(ctx.db, ctx.outbox)
     return ServiceParts(
-        register=register, subscriptions=(Subscription(catalogue.AWARD_DECIDED, on_award_decided),)
+        register=register,
+        subscriptions=(Subscription(catalogue.AWARD_DECIDED, on_award_decided),),
+        background=(watcher.run,),
     )
 
 

@@ -139,3 +139,36 @@ class AgreementStatusRow(Base):
     # "green", "amber", "red", or "" before any finances were reported.
     risk: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PracticeRow(Base):
+    __tablename__ = "practices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    direction_code: Mapped[str] = mapped_column(String(64), index=True)
+    origin_region_code: Mapped[str] = mapped_column(String(8))
+    roadmap: Mapped[str] = mapped_column(Text)
+    organisational_model: Mapped[str] = mapped_column(Text)
+    financial_model: Mapped[str] = mapped_column(Text)
+    evidence_report_ids: Mapped[list[str]] = mapped_column(JSON)
+    registered_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AdoptionRow(Base):
+    __tablename__ = "practice_adoptions"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(500))
+    organisation_inn: Mapped[str] = mapped_column(String(12))
+    region_code: Mapped[str] = mapped_column(String(8))
+    adopted_on: Mapped[date] = mapped_column(Date)
+    results: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

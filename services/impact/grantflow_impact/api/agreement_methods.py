@@ -29,7 +29,8 @@ from grantflow_impact.adapters.portfolio_repo import (
     total_of,
 )
 from grantflow_impact.adapters.reports_repo import AlertRepository, ReportRepository
-from grantflow_impact.api.progress import conditions, progress
+from grantflow_impact.api.evaluation import evaluate
+from grantflow_impact.api.progress import progress
 from grantflow_impact.api.report_mapping import (
     agreement_to_proto,
     content_from_proto,
@@ -38,9 +39,7 @@ from grantflow_impact.api.report_mapping import (
 )
 from grantflow_impact.domain import reports as lifecycle
 from grantflow_impact.domain.agreements import Agreement
-from grantflow_impact.domain.alerts import for_agreement, reconcile
-from grantflow_impact.domain.cofinancing import OVERALL
-from grantflow_impact.domain.portfolio import BUCKETS, attainment_bucket, beneficiaries
+from grantflow_impact.domain.portfolio import BUCKETS
 from grantflow_impact.domain.reports import Report
 
 TRUSTED = (Role.ADMIN, Role.SYSTEM)
@@ -82,55 +81,7 @@ class AgreementMethods:
         return agreement
 
     async def _evaluate(self, session: AsyncSession, agreement: Agreement, now: datetime) -> None:
-        """Raise alerts whose condition holds now and resolve those whose condition cleared; the
-        same evaluation twice changes nothing the second time."""
-        reports = list(await ReportRepository(session).of_agreement(agreement.id))
-        state = progress(agreement, reports, now.date())
-        overall = [c for c in state.cofinancing if c.key == OVERALL]
-        total = [s for s in state.spending if s.category == "total"]
-        units = {i.key: i.unit for i in agreement.indicators}
-        await PortfolioRepository(session).put_status(
-            agreement.id,
-            cofinancing_received=overall[0].received.minor_units if overall else 0,
-            spent_grant=total[0].spent_grant.minor_units if total else 0,
-            attainment_bucket=attainment_bucket([a for _, _, a in state.indicators]),
-            beneficiaries=beneficiaries([(units[key], a.actual) for key, _, a in state.indicators]),
-            risk=state.sustainability.risk.value if state.sustainability else "",
-            now=now,
-        )
-        repo = AlertRepository(session)
-        changes = reconcile(
-            await repo.open_for(agreement.id), conditions(state), scope=for_agreement(agreement.id)
-        )
-        for condition in changes.raise_:
-            await repo.raise_(condition, now)
-            k = condition.key
-            await self.outbox.add(
-                session,
-                catalogue.IMPACT_ALERT_RAISED,
-                ev.ImpactAlertRaised(
-                    agreement_id=k.agreement_id,
-                    kind=k.kind.value,
-                    subject=k.subject,
-                    period_number=k.period_number,
-                    message=condition.message,
-                    severity=condition.severity,
-                    raised_at=to_timestamp(now),
-                ),
-            )
-        for key in changes.resolve:
-            await repo.resolve(key, now)
-            await self.outbox.add(
-                session,
-                catalogue.IMPACT_ALERT_RESOLVED,
-                ev.ImpactAlertResolved(
-                    agreement_id=key.agreement_id,
-                    kind=key.kind.value,
-                    subject=key.subject,
-                    period_number=key.period_number,
-                    resolved_at=to_timestamp(now),
-                ),
-            )
+        await evaluate(session, self.outbox, agreement, now)
 
     async def GetAgreement(
         self, request: pb.GetAgreementRequest, context: Any

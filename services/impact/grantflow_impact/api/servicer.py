@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grantflow_impact.adapters.indicators_repo import IndicatorDefinitionRepository
 from grantflow_impact.api.agreement_methods import AgreementMethods, PortfolioMethods
 from grantflow_impact.api.mapping import definition_to_proto, terms_from_proto
+from grantflow_impact.api.practice_methods import PracticeMethods
 from grantflow_impact.domain.indicators import IndicatorDefinition
 
 Clock = Callable[[], datetime]
@@ -36,7 +37,9 @@ def _required(value: str, field: str) -> str:
     return value
 
 
-class ImpactServicer(AgreementMethods, PortfolioMethods, pb_grpc.ImpactServiceServicer):
+class ImpactServicer(
+    AgreementMethods, PortfolioMethods, PracticeMethods, pb_grpc.ImpactServiceServicer
+):
     def __init__(
         self, db: Database, outbox: Outbox, idempotency: IdempotencyStore, clock: Clock = _utcnow
     ) -> None:

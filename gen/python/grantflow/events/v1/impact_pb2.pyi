@@ -246,3 +246,75 @@ class SustainabilityAssessed(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SustainabilityAssessed: _TypeAlias = SustainabilityAssessed  # noqa: Y015
+
+@_typing.final
+class PracticeRegistered(_message.Message):
+    """A funder registered a replicable practice from a project.
+    Subject: grantflow.impact.practice_registered. Producer: impact service.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRACTICE_ID_FIELD_NUMBER: _builtins.int
+    AGREEMENT_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    ORIGIN_REGION_CODE_FIELD_NUMBER: _builtins.int
+    REGISTERED_AT_FIELD_NUMBER: _builtins.int
+    practice_id: _builtins.str
+    agreement_id: _builtins.str
+    title: _builtins.str
+    direction_code: _builtins.str
+    origin_region_code: _builtins.str
+    @_builtins.property
+    def registered_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        practice_id: _builtins.str = ...,
+        agreement_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        direction_code: _builtins.str = ...,
+        origin_region_code: _builtins.str = ...,
+        registered_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["registered_at", b"registered_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement_id", b"agreement_id", "direction_code", b"direction_code", "origin_region_code", b"origin_region_code", "practice_id", b"practice_id", "registered_at", b"registered_at", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PracticeRegistered: _TypeAlias = PracticeRegistered  # noqa: Y015
+
+@_typing.final
+class PracticeAdopted(_message.Message):
+    """Another organisation adopted a practice.
+    Subject: grantflow.impact.practice_adopted. Producer: impact service.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRACTICE_ID_FIELD_NUMBER: _builtins.int
+    REGION_CODE_FIELD_NUMBER: _builtins.int
+    ORGANISATION_NAME_FIELD_NUMBER: _builtins.int
+    ADOPTED_AT_FIELD_NUMBER: _builtins.int
+    practice_id: _builtins.str
+    region_code: _builtins.str
+    organisation_name: _builtins.str
+    @_builtins.property
+    def adopted_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        practice_id: _builtins.str = ...,
+        region_code: _builtins.str = ...,
+        organisation_name: _builtins.str = ...,
+        adopted_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["adopted_at", b"adopted_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adopted_at", b"adopted_at", "organisation_name", b"organisation_name", "practice_id", b"practice_id", "region_code", b"region_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PracticeAdopted: _TypeAlias = PracticeAdopted  # noqa: Y015

@@ -23,56 +23,76 @@ _sym_db = _symbol_database.Default()
 
 
 from grantflow.common.v1 import date_pb2 as grantflow_dot_common_dot_v1_dot_date__pb2
+from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 from grantflow.impact.v1 import agreements_pb2 as grantflow_dot_impact_dot_v1_dot_agreements__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
 from grantflow.impact.v1 import portfolio_pb2 as grantflow_dot_impact_dot_v1_dot_portfolio__pb2
+from grantflow.impact.v1 import practices_pb2 as grantflow_dot_impact_dot_v1_dot_practices__pb2
 from grantflow.impact.v1 import progress_pb2 as grantflow_dot_impact_dot_v1_dot_progress__pb2
 from grantflow.impact.v1 import reports_pb2 as grantflow_dot_impact_dot_v1_dot_reports__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(grantflow/impact/v1/impact_service.proto\x12\x13grantflow.impact.v1\x1a\x1egrantflow/common/v1/date.proto\x1a$grantflow/impact/v1/agreements.proto\x1a$grantflow/impact/v1/indicators.proto\x1a#grantflow/impact/v1/portfolio.proto\x1a\"grantflow/impact/v1/progress.proto\x1a!grantflow/impact/v1/reports.proto\"~\n CreateIndicatorDefinitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x46\n\x14indicator_definition\x18\x02 \x01(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\"-\n\x1dGetIndicatorDefinitionRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"H\n\x1fListIndicatorDefinitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x84\x01\n ListIndicatorDefinitionsResponse\x12G\n\x15indicator_definitions\x18\x01 \x03(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x13GetAgreementRequest\x12\n\n\x02id\x18\x01 \x01(\t\"V\n\x15ListAgreementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x03 \x01(\t\"e\n\x16ListAgreementsResponse\x12\x32\n\nagreements\x18\x01 \x03(\x0b\x32\x1e.grantflow.impact.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x16SaveReportDraftRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"V\n\x13SubmitReportRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x15\n\rperiod_number\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"C\n\x14\x43orrectReportRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"9\n\x13\x41\x63\x63\x65ptReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"9\n\x13ReturnReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"*\n\x12ListReportsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"C\n\x13ListReportsResponse\x12,\n\x07reports\x18\x01 \x03(\x0b\x32\x1b.grantflow.impact.v1.Report\"T\n\x12GetProgressRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12(\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x19.grantflow.common.v1.Date\"C\n\x11ListAlertsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x18\n\x10include_resolved\x18\x02 \x01(\x08\"@\n\x12ListAlertsResponse\x12*\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1a.grantflow.impact.v1.Alert\"?\n\x13GetPortfolioRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t2\x81\x0b\n\rImpactService\x12|\n\x19\x43reateIndicatorDefinition\x12\x35.grantflow.impact.v1.CreateIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12v\n\x16GetIndicatorDefinition\x12\x32.grantflow.impact.v1.GetIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12\x87\x01\n\x18ListIndicatorDefinitions\x12\x34.grantflow.impact.v1.ListIndicatorDefinitionsRequest\x1a\x35.grantflow.impact.v1.ListIndicatorDefinitionsResponse\x12X\n\x0cGetAgreement\x12(.grantflow.impact.v1.GetAgreementRequest\x1a\x1e.grantflow.impact.v1.Agreement\x12i\n\x0eListAgreements\x12*.grantflow.impact.v1.ListAgreementsRequest\x1a+.grantflow.impact.v1.ListAgreementsResponse\x12[\n\x0fSaveReportDraft\x12+.grantflow.impact.v1.SaveReportDraftRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cSubmitReport\x12(.grantflow.impact.v1.SubmitReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12W\n\rCorrectReport\x12).grantflow.impact.v1.CorrectReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0c\x41\x63\x63\x65ptReport\x12(.grantflow.impact.v1.AcceptReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cReturnReport\x12(.grantflow.impact.v1.ReturnReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12`\n\x0bListReports\x12\'.grantflow.impact.v1.ListReportsRequest\x1a(.grantflow.impact.v1.ListReportsResponse\x12U\n\x0bGetProgress\x12\'.grantflow.impact.v1.GetProgressRequest\x1a\x1d.grantflow.impact.v1.Progress\x12]\n\nListAlerts\x12&.grantflow.impact.v1.ListAlertsRequest\x1a\'.grantflow.impact.v1.ListAlertsResponse\x12X\n\x0cGetPortfolio\x12(.grantflow.impact.v1.GetPortfolioRequest\x1a\x1e.grantflow.impact.v1.Portfoliob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(grantflow/impact/v1/impact_service.proto\x12\x13grantflow.impact.v1\x1a\x1egrantflow/common/v1/date.proto\x1a\x1fgrantflow/common/v1/money.proto\x1a$grantflow/impact/v1/agreements.proto\x1a$grantflow/impact/v1/indicators.proto\x1a#grantflow/impact/v1/portfolio.proto\x1a#grantflow/impact/v1/practices.proto\x1a\"grantflow/impact/v1/progress.proto\x1a!grantflow/impact/v1/reports.proto\"~\n CreateIndicatorDefinitionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x46\n\x14indicator_definition\x18\x02 \x01(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\"-\n\x1dGetIndicatorDefinitionRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"H\n\x1fListIndicatorDefinitionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x84\x01\n ListIndicatorDefinitionsResponse\x12G\n\x15indicator_definitions\x18\x01 \x03(\x0b\x32(.grantflow.impact.v1.IndicatorDefinition\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x13GetAgreementRequest\x12\n\n\x02id\x18\x01 \x01(\t\"V\n\x15ListAgreementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x03 \x01(\t\"e\n\x16ListAgreementsResponse\x12\x32\n\nagreements\x18\x01 \x03(\x0b\x32\x1e.grantflow.impact.v1.Agreement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x16SaveReportDraftRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"V\n\x13SubmitReportRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x15\n\rperiod_number\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"C\n\x14\x43orrectReportRequest\x12+\n\x06report\x18\x01 \x01(\x0b\x32\x1b.grantflow.impact.v1.Report\"9\n\x13\x41\x63\x63\x65ptReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"9\n\x13ReturnReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"*\n\x12ListReportsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"C\n\x13ListReportsResponse\x12,\n\x07reports\x18\x01 \x03(\x0b\x32\x1b.grantflow.impact.v1.Report\"T\n\x12GetProgressRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12(\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x19.grantflow.common.v1.Date\"C\n\x11ListAlertsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x18\n\x10include_resolved\x18\x02 \x01(\x08\"@\n\x12ListAlertsResponse\x12*\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1a.grantflow.impact.v1.Alert\"?\n\x13GetPortfolioRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x16\n\x0e\x63ompetition_id\x18\x02 \x01(\t\"~\n\x1a\x45stimateSocialValueRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x33\n\x08outcomes\x18\x02 \x03(\x0b\x32!.grantflow.impact.v1.OutcomeProxy\x12\x15\n\rdiscount_rate\x18\x03 \x01(\t\"\xb0\x01\n\x0cOutcomeProxy\x12\x15\n\rindicator_key\x18\x01 \x01(\t\x12)\n\x05proxy\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x12\n\ndeadweight\x18\x03 \x01(\t\x12\x13\n\x0b\x61ttribution\x18\x04 \x01(\t\x12\x14\n\x0c\x64isplacement\x18\x05 \x01(\t\x12\x10\n\x08\x64rop_off\x18\x06 \x01(\t\x12\r\n\x05years\x18\x07 \x01(\x05\"\xaa\x01\n\x0bSocialValue\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x31\n\rpresent_value\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12.\n\ninvestment\x18\x03 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\r\n\x05ratio\x18\x04 \x01(\t\x12\x13\n\x0b\x61ssumptions\x18\x05 \x03(\t\"7\n\x1dListPracticeCandidatesRequest\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\"\\\n\x1eListPracticeCandidatesResponse\x12:\n\ncandidates\x18\x01 \x03(\x0b\x32&.grantflow.impact.v1.PracticeCandidate\"J\n\x17RegisterPracticeRequest\x12/\n\x08practice\x18\x01 \x01(\x0b\x32\x1d.grantflow.impact.v1.Practice\"]\n\x15RecordAdoptionRequest\x12\x13\n\x0bpractice_id\x18\x01 \x01(\t\x12/\n\x08\x61\x64option\x18\x02 \x01(\x0b\x32\x1d.grantflow.impact.v1.Adoption\".\n\x14ListPracticesRequest\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\"I\n\x15ListPracticesResponse\x12\x30\n\tpractices\x18\x01 \x03(\x0b\x32\x1d.grantflow.impact.v1.Practice2\x95\x0f\n\rImpactService\x12|\n\x19\x43reateIndicatorDefinition\x12\x35.grantflow.impact.v1.CreateIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12v\n\x16GetIndicatorDefinition\x12\x32.grantflow.impact.v1.GetIndicatorDefinitionRequest\x1a(.grantflow.impact.v1.IndicatorDefinition\x12\x87\x01\n\x18ListIndicatorDefinitions\x12\x34.grantflow.impact.v1.ListIndicatorDefinitionsRequest\x1a\x35.grantflow.impact.v1.ListIndicatorDefinitionsResponse\x12X\n\x0cGetAgreement\x12(.grantflow.impact.v1.GetAgreementRequest\x1a\x1e.grantflow.impact.v1.Agreement\x12i\n\x0eListAgreements\x12*.grantflow.impact.v1.ListAgreementsRequest\x1a+.grantflow.impact.v1.ListAgreementsResponse\x12[\n\x0fSaveReportDraft\x12+.grantflow.impact.v1.SaveReportDraftRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cSubmitReport\x12(.grantflow.impact.v1.SubmitReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12W\n\rCorrectReport\x12).grantflow.impact.v1.CorrectReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0c\x41\x63\x63\x65ptReport\x12(.grantflow.impact.v1.AcceptReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12U\n\x0cReturnReport\x12(.grantflow.impact.v1.ReturnReportRequest\x1a\x1b.grantflow.impact.v1.Report\x12`\n\x0bListReports\x12\'.grantflow.impact.v1.ListReportsRequest\x1a(.grantflow.impact.v1.ListReportsResponse\x12U\n\x0bGetProgress\x12\'.grantflow.impact.v1.GetProgressRequest\x1a\x1d.grantflow.impact.v1.Progress\x12]\n\nListAlerts\x12&.grantflow.impact.v1.ListAlertsRequest\x1a\'.grantflow.impact.v1.ListAlertsResponse\x12X\n\x0cGetPortfolio\x12(.grantflow.impact.v1.GetPortfolioRequest\x1a\x1e.grantflow.impact.v1.Portfolio\x12h\n\x13\x45stimateSocialValue\x12/.grantflow.impact.v1.EstimateSocialValueRequest\x1a .grantflow.impact.v1.SocialValue\x12\x81\x01\n\x16ListPracticeCandidates\x12\x32.grantflow.impact.v1.ListPracticeCandidatesRequest\x1a\x33.grantflow.impact.v1.ListPracticeCandidatesResponse\x12_\n\x10RegisterPractice\x12,.grantflow.impact.v1.RegisterPracticeRequest\x1a\x1d.grantflow.impact.v1.Practice\x12[\n\x0eRecordAdoption\x12*.grantflow.impact.v1.RecordAdoptionRequest\x1a\x1d.grantflow.impact.v1.Practice\x12\x66\n\rListPractices\x12).grantflow.impact.v1.ListPracticesRequest\x1a*.grantflow.impact.v1.ListPracticesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.impact.v1.impact_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_start=281
-  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_end=407
-  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_start=409
-  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_end=454
-  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_start=456
-  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_end=528
-  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_start=531
-  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_end=663
-  _globals['_GETAGREEMENTREQUEST']._serialized_start=665
-  _globals['_GETAGREEMENTREQUEST']._serialized_end=698
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=700
-  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=786
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=788
-  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=889
-  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_start=891
-  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_end=960
-  _globals['_SUBMITREPORTREQUEST']._serialized_start=962
-  _globals['_SUBMITREPORTREQUEST']._serialized_end=1048
-  _globals['_CORRECTREPORTREQUEST']._serialized_start=1050
-  _globals['_CORRECTREPORTREQUEST']._serialized_end=1117
-  _globals['_ACCEPTREPORTREQUEST']._serialized_start=1119
-  _globals['_ACCEPTREPORTREQUEST']._serialized_end=1176
-  _globals['_RETURNREPORTREQUEST']._serialized_start=1178
-  _globals['_RETURNREPORTREQUEST']._serialized_end=1235
-  _globals['_LISTREPORTSREQUEST']._serialized_start=1237
-  _globals['_LISTREPORTSREQUEST']._serialized_end=1279
-  _globals['_LISTREPORTSRESPONSE']._serialized_start=1281
-  _globals['_LISTREPORTSRESPONSE']._serialized_end=1348
-  _globals['_GETPROGRESSREQUEST']._serialized_start=1350
-  _globals['_GETPROGRESSREQUEST']._serialized_end=1434
-  _globals['_LISTALERTSREQUEST']._serialized_start=1436
-  _globals['_LISTALERTSREQUEST']._serialized_end=1503
-  _globals['_LISTALERTSRESPONSE']._serialized_start=1505
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1569
-  _globals['_GETPORTFOLIOREQUEST']._serialized_start=1571
-  _globals['_GETPORTFOLIOREQUEST']._serialized_end=1634
-  _globals['_IMPACTSERVICE']._serialized_start=1637
-  _globals['_IMPACTSERVICE']._serialized_end=3046
+  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_start=351
+  _globals['_CREATEINDICATORDEFINITIONREQUEST']._serialized_end=477
+  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_start=479
+  _globals['_GETINDICATORDEFINITIONREQUEST']._serialized_end=524
+  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_start=526
+  _globals['_LISTINDICATORDEFINITIONSREQUEST']._serialized_end=598
+  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_start=601
+  _globals['_LISTINDICATORDEFINITIONSRESPONSE']._serialized_end=733
+  _globals['_GETAGREEMENTREQUEST']._serialized_start=735
+  _globals['_GETAGREEMENTREQUEST']._serialized_end=768
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=770
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=856
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=858
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=959
+  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_start=961
+  _globals['_SAVEREPORTDRAFTREQUEST']._serialized_end=1030
+  _globals['_SUBMITREPORTREQUEST']._serialized_start=1032
+  _globals['_SUBMITREPORTREQUEST']._serialized_end=1118
+  _globals['_CORRECTREPORTREQUEST']._serialized_start=1120
+  _globals['_CORRECTREPORTREQUEST']._serialized_end=1187
+  _globals['_ACCEPTREPORTREQUEST']._serialized_start=1189
+  _globals['_ACCEPTREPORTREQUEST']._serialized_end=1246
+  _globals['_RETURNREPORTREQUEST']._serialized_start=1248
+  _globals['_RETURNREPORTREQUEST']._serialized_end=1305
+  _globals['_LISTREPORTSREQUEST']._serialized_start=1307
+  _globals['_LISTREPORTSREQUEST']._serialized_end=1349
+  _globals['_LISTREPORTSRESPONSE']._serialized_start=1351
+  _globals['_LISTREPORTSRESPONSE']._serialized_end=1418
+  _globals['_GETPROGRESSREQUEST']._serialized_start=1420
+  _globals['_GETPROGRESSREQUEST']._serialized_end=1504
+  _globals['_LISTALERTSREQUEST']._serialized_start=1506
+  _globals['_LISTALERTSREQUEST']._serialized_end=1573
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1575
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1639
+  _globals['_GETPORTFOLIOREQUEST']._serialized_start=1641
+  _globals['_GETPORTFOLIOREQUEST']._serialized_end=1704
+  _globals['_ESTIMATESOCIALVALUEREQUEST']._serialized_start=1706
+  _globals['_ESTIMATESOCIALVALUEREQUEST']._serialized_end=1832
+  _globals['_OUTCOMEPROXY']._serialized_start=1835
+  _globals['_OUTCOMEPROXY']._serialized_end=2011
+  _globals['_SOCIALVALUE']._serialized_start=2014
+  _globals['_SOCIALVALUE']._serialized_end=2184
+  _globals['_LISTPRACTICECANDIDATESREQUEST']._serialized_start=2186
+  _globals['_LISTPRACTICECANDIDATESREQUEST']._serialized_end=2241
+  _globals['_LISTPRACTICECANDIDATESRESPONSE']._serialized_start=2243
+  _globals['_LISTPRACTICECANDIDATESRESPONSE']._serialized_end=2335
+  _globals['_REGISTERPRACTICEREQUEST']._serialized_start=2337
+  _globals['_REGISTERPRACTICEREQUEST']._serialized_end=2411
+  _globals['_RECORDADOPTIONREQUEST']._serialized_start=2413
+  _globals['_RECORDADOPTIONREQUEST']._serialized_end=2506
+  _globals['_LISTPRACTICESREQUEST']._serialized_start=2508
+  _globals['_LISTPRACTICESREQUEST']._serialized_end=2554
+  _globals['_LISTPRACTICESRESPONSE']._serialized_start=2556
+  _globals['_LISTPRACTICESRESPONSE']._serialized_end=2629
+  _globals['_IMPACTSERVICE']._serialized_start=2632
+  _globals['_IMPACTSERVICE']._serialized_end=4573
 # @@protoc_insertion_point(module_scope)

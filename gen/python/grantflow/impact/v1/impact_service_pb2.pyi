@@ -8,8 +8,10 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from grantflow.common.v1 import date_pb2 as _date_pb2
+from grantflow.common.v1 import money_pb2 as _money_pb2
 from grantflow.impact.v1 import agreements_pb2 as _agreements_pb2
 from grantflow.impact.v1 import indicators_pb2 as _indicators_pb2
+from grantflow.impact.v1 import practices_pb2 as _practices_pb2
 from grantflow.impact.v1 import progress_pb2 as _progress_pb2
 from grantflow.impact.v1 import reports_pb2 as _reports_pb2
 import builtins as _builtins
@@ -430,3 +432,234 @@ class GetPortfolioRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPortfolioRequest: _TypeAlias = GetPortfolioRequest  # noqa: Y015
+
+@_typing.final
+class EstimateSocialValueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGREEMENT_ID_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
+    agreement_id: _builtins.str
+    discount_rate: _builtins.str
+    """Annual discount rate as an exact decimal; empty means 0.035."""
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutcomeProxy]: ...
+    def __init__(
+        self,
+        *,
+        agreement_id: _builtins.str = ...,
+        outcomes: _abc.Iterable[Global___OutcomeProxy] | None = ...,
+        discount_rate: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement_id", b"agreement_id", "discount_rate", b"discount_rate", "outcomes", b"outcomes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EstimateSocialValueRequest: _TypeAlias = EstimateSocialValueRequest  # noqa: Y015
+
+@_typing.final
+class OutcomeProxy(_message.Message):
+    """The funder's valuation of one outcome; the quantity is the indicator's accepted actual."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDICATOR_KEY_FIELD_NUMBER: _builtins.int
+    PROXY_FIELD_NUMBER: _builtins.int
+    DEADWEIGHT_FIELD_NUMBER: _builtins.int
+    ATTRIBUTION_FIELD_NUMBER: _builtins.int
+    DISPLACEMENT_FIELD_NUMBER: _builtins.int
+    DROP_OFF_FIELD_NUMBER: _builtins.int
+    YEARS_FIELD_NUMBER: _builtins.int
+    indicator_key: _builtins.str
+    deadweight: _builtins.str
+    """Shares between 0 and 1, exact decimals."""
+    attribution: _builtins.str
+    displacement: _builtins.str
+    drop_off: _builtins.str
+    years: _builtins.int
+    """Years the outcome lasts (at least 1)."""
+    @_builtins.property
+    def proxy(self) -> _money_pb2.Money:
+        """Value of one unit of the outcome."""
+
+    def __init__(
+        self,
+        *,
+        indicator_key: _builtins.str = ...,
+        proxy: _money_pb2.Money | None = ...,
+        deadweight: _builtins.str = ...,
+        attribution: _builtins.str = ...,
+        displacement: _builtins.str = ...,
+        drop_off: _builtins.str = ...,
+        years: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["proxy", b"proxy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attribution", b"attribution", "deadweight", b"deadweight", "displacement", b"displacement", "drop_off", b"drop_off", "indicator_key", b"indicator_key", "proxy", b"proxy", "years", b"years"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutcomeProxy: _TypeAlias = OutcomeProxy  # noqa: Y015
+
+@_typing.final
+class SocialValue(_message.Message):
+    """A social return on investment estimate, with its assumptions beside it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGREEMENT_ID_FIELD_NUMBER: _builtins.int
+    PRESENT_VALUE_FIELD_NUMBER: _builtins.int
+    INVESTMENT_FIELD_NUMBER: _builtins.int
+    RATIO_FIELD_NUMBER: _builtins.int
+    ASSUMPTIONS_FIELD_NUMBER: _builtins.int
+    agreement_id: _builtins.str
+    ratio: _builtins.str
+    """Present value per rouble invested, exact decimal; empty when nothing was invested."""
+    @_builtins.property
+    def present_value(self) -> _money_pb2.Money: ...
+    @_builtins.property
+    def investment(self) -> _money_pb2.Money:
+        """Grant plus co-financing committed."""
+
+    @_builtins.property
+    def assumptions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        agreement_id: _builtins.str = ...,
+        present_value: _money_pb2.Money | None = ...,
+        investment: _money_pb2.Money | None = ...,
+        ratio: _builtins.str = ...,
+        assumptions: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["investment", b"investment", "present_value", b"present_value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agreement_id", b"agreement_id", "assumptions", b"assumptions", "investment", b"investment", "present_value", b"present_value", "ratio", b"ratio"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SocialValue: _TypeAlias = SocialValue  # noqa: Y015
+
+@_typing.final
+class ListPracticeCandidatesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPETITION_ID_FIELD_NUMBER: _builtins.int
+    competition_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        competition_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["competition_id", b"competition_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPracticeCandidatesRequest: _TypeAlias = ListPracticeCandidatesRequest  # noqa: Y015
+
+@_typing.final
+class ListPracticeCandidatesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CANDIDATES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[_practices_pb2.PracticeCandidate]: ...
+    def __init__(
+        self,
+        *,
+        candidates: _abc.Iterable[_practices_pb2.PracticeCandidate] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPracticeCandidatesResponse: _TypeAlias = ListPracticeCandidatesResponse  # noqa: Y015
+
+@_typing.final
+class RegisterPracticeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRACTICE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def practice(self) -> _practices_pb2.Practice: ...
+    def __init__(
+        self,
+        *,
+        practice: _practices_pb2.Practice | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["practice", b"practice"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["practice", b"practice"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegisterPracticeRequest: _TypeAlias = RegisterPracticeRequest  # noqa: Y015
+
+@_typing.final
+class RecordAdoptionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRACTICE_ID_FIELD_NUMBER: _builtins.int
+    ADOPTION_FIELD_NUMBER: _builtins.int
+    practice_id: _builtins.str
+    @_builtins.property
+    def adoption(self) -> _practices_pb2.Adoption: ...
+    def __init__(
+        self,
+        *,
+        practice_id: _builtins.str = ...,
+        adoption: _practices_pb2.Adoption | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["adoption", b"adoption"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adoption", b"adoption", "practice_id", b"practice_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordAdoptionRequest: _TypeAlias = RecordAdoptionRequest  # noqa: Y015
+
+@_typing.final
+class ListPracticesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    direction_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        direction_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["direction_code", b"direction_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPracticesRequest: _TypeAlias = ListPracticesRequest  # noqa: Y015
+
+@_typing.final
+class ListPracticesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRACTICES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def practices(self) -> _containers.RepeatedCompositeFieldContainer[_practices_pb2.Practice]: ...
+    def __init__(
+        self,
+        *,
+        practices: _abc.Iterable[_practices_pb2.Practice] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["practices", b"practices"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPracticesResponse: _TypeAlias = ListPracticesResponse  # noqa: Y015

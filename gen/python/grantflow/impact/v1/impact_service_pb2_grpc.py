@@ -7,6 +7,7 @@ from grantflow.impact.v1 import agreements_pb2 as grantflow_dot_impact_dot_v1_do
 from grantflow.impact.v1 import impact_service_pb2 as grantflow_dot_impact_dot_v1_dot_impact__service__pb2
 from grantflow.impact.v1 import indicators_pb2 as grantflow_dot_impact_dot_v1_dot_indicators__pb2
 from grantflow.impact.v1 import portfolio_pb2 as grantflow_dot_impact_dot_v1_dot_portfolio__pb2
+from grantflow.impact.v1 import practices_pb2 as grantflow_dot_impact_dot_v1_dot_practices__pb2
 from grantflow.impact.v1 import progress_pb2 as grantflow_dot_impact_dot_v1_dot_progress__pb2
 from grantflow.impact.v1 import reports_pb2 as grantflow_dot_impact_dot_v1_dot_reports__pb2
 
@@ -109,6 +110,31 @@ class ImpactServiceStub:
                 '/grantflow.impact.v1.ImpactService/GetPortfolio',
                 request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.SerializeToString,
                 response_deserializer=grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.FromString,
+                _registered_method=True)
+        self.EstimateSocialValue = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/EstimateSocialValue',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.EstimateSocialValueRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SocialValue.FromString,
+                _registered_method=True)
+        self.ListPracticeCandidates = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ListPracticeCandidates',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesResponse.FromString,
+                _registered_method=True)
+        self.RegisterPractice = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/RegisterPractice',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RegisterPracticeRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.FromString,
+                _registered_method=True)
+        self.RecordAdoption = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/RecordAdoption',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RecordAdoptionRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.FromString,
+                _registered_method=True)
+        self.ListPractices = channel.unary_unary(
+                '/grantflow.impact.v1.ImpactService/ListPractices',
+                request_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesRequest.SerializeToString,
+                response_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesResponse.FromString,
                 _registered_method=True)
 
 
@@ -214,6 +240,41 @@ class ImpactServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EstimateSocialValue(self, request, context):
+        """A social-value estimate of an agreement from the funder's financial proxies.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPracticeCandidates(self, request, context):
+        """Projects that met their targets and stay sustainable, not yet registered as practices.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterPractice(self, request, context):
+        """Registers a practice from a project. The project's funder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAdoption(self, request, context):
+        """Records that another organisation adopted a practice. Funders and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPractices(self, request, context):
+        """Lists practices with where they spread.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImpactServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -286,6 +347,31 @@ def add_ImpactServiceServicer_to_server(servicer, server):
                     servicer.GetPortfolio,
                     request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.FromString,
                     response_serializer=grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.SerializeToString,
+            ),
+            'EstimateSocialValue': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateSocialValue,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.EstimateSocialValueRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SocialValue.SerializeToString,
+            ),
+            'ListPracticeCandidates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPracticeCandidates,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesResponse.SerializeToString,
+            ),
+            'RegisterPractice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterPractice,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RegisterPracticeRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.SerializeToString,
+            ),
+            'RecordAdoption': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAdoption,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RecordAdoptionRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.SerializeToString,
+            ),
+            'ListPractices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPractices,
+                    request_deserializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesRequest.FromString,
+                    response_serializer=grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -667,6 +753,141 @@ class ImpactService:
             '/grantflow.impact.v1.ImpactService/GetPortfolio',
             grantflow_dot_impact_dot_v1_dot_impact__service__pb2.GetPortfolioRequest.SerializeToString,
             grantflow_dot_impact_dot_v1_dot_portfolio__pb2.Portfolio.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateSocialValue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/EstimateSocialValue',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.EstimateSocialValueRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.SocialValue.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPracticeCandidates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ListPracticeCandidates',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticeCandidatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterPractice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/RegisterPractice',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RegisterPracticeRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAdoption(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/RecordAdoption',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.RecordAdoptionRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_practices__pb2.Practice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPractices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.impact.v1.ImpactService/ListPractices',
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesRequest.SerializeToString,
+            grantflow_dot_impact_dot_v1_dot_impact__service__pb2.ListPracticesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,6 +8,7 @@ from grantflow.impact.v1 import agreements_pb2 as _agreements_pb2
 from grantflow.impact.v1 import impact_service_pb2 as _impact_service_pb2
 from grantflow.impact.v1 import indicators_pb2 as _indicators_pb2
 from grantflow.impact.v1 import portfolio_pb2 as _portfolio_pb2
+from grantflow.impact.v1 import practices_pb2 as _practices_pb2
 from grantflow.impact.v1 import progress_pb2 as _progress_pb2
 from grantflow.impact.v1 import reports_pb2 as _reports_pb2
 from grpc import aio as _aio
@@ -66,6 +67,16 @@ class ImpactServiceStub:
     """Lists alerts of the caller's agreements, open ones first."""
     GetPortfolio: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.GetPortfolioRequest, _portfolio_pb2.Portfolio]
     """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
+    EstimateSocialValue: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.EstimateSocialValueRequest, _impact_service_pb2.SocialValue]
+    """A social-value estimate of an agreement from the funder's financial proxies."""
+    ListPracticeCandidates: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListPracticeCandidatesRequest, _impact_service_pb2.ListPracticeCandidatesResponse]
+    """Projects that met their targets and stay sustainable, not yet registered as practices."""
+    RegisterPractice: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.RegisterPracticeRequest, _practices_pb2.Practice]
+    """Registers a practice from a project. The project's funder."""
+    RecordAdoption: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.RecordAdoptionRequest, _practices_pb2.Practice]
+    """Records that another organisation adopted a practice. Funders and admins."""
+    ListPractices: _grpc.UnaryUnaryMultiCallable[_impact_service_pb2.ListPracticesRequest, _impact_service_pb2.ListPracticesResponse]
+    """Lists practices with where they spread."""
 
 @_typing.type_check_only
 class ImpactServiceAsyncStub(ImpactServiceStub):
@@ -100,6 +111,16 @@ class ImpactServiceAsyncStub(ImpactServiceStub):
     """Lists alerts of the caller's agreements, open ones first."""
     GetPortfolio: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.GetPortfolioRequest, _portfolio_pb2.Portfolio]  # type: ignore[assignment]
     """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
+    EstimateSocialValue: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.EstimateSocialValueRequest, _impact_service_pb2.SocialValue]  # type: ignore[assignment]
+    """A social-value estimate of an agreement from the funder's financial proxies."""
+    ListPracticeCandidates: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListPracticeCandidatesRequest, _impact_service_pb2.ListPracticeCandidatesResponse]  # type: ignore[assignment]
+    """Projects that met their targets and stay sustainable, not yet registered as practices."""
+    RegisterPractice: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.RegisterPracticeRequest, _practices_pb2.Practice]  # type: ignore[assignment]
+    """Registers a practice from a project. The project's funder."""
+    RecordAdoption: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.RecordAdoptionRequest, _practices_pb2.Practice]  # type: ignore[assignment]
+    """Records that another organisation adopted a practice. Funders and admins."""
+    ListPractices: _aio.UnaryUnaryMultiCallable[_impact_service_pb2.ListPracticesRequest, _impact_service_pb2.ListPracticesResponse]  # type: ignore[assignment]
+    """Lists practices with where they spread."""
 
 class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
     """Award agreements, indicators, reports, assessments, alerts, portfolio and practices."""
@@ -215,5 +236,45 @@ class ImpactServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_portfolio_pb2.Portfolio, _abc.Awaitable[_portfolio_pb2.Portfolio]]:
         """Roll-ups of the caller's agreements (a funder's own; all for admins)."""
+
+    @_abc_1.abstractmethod
+    def EstimateSocialValue(
+        self,
+        request: _impact_service_pb2.EstimateSocialValueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.SocialValue, _abc.Awaitable[_impact_service_pb2.SocialValue]]:
+        """A social-value estimate of an agreement from the funder's financial proxies."""
+
+    @_abc_1.abstractmethod
+    def ListPracticeCandidates(
+        self,
+        request: _impact_service_pb2.ListPracticeCandidatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.ListPracticeCandidatesResponse, _abc.Awaitable[_impact_service_pb2.ListPracticeCandidatesResponse]]:
+        """Projects that met their targets and stay sustainable, not yet registered as practices."""
+
+    @_abc_1.abstractmethod
+    def RegisterPractice(
+        self,
+        request: _impact_service_pb2.RegisterPracticeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_practices_pb2.Practice, _abc.Awaitable[_practices_pb2.Practice]]:
+        """Registers a practice from a project. The project's funder."""
+
+    @_abc_1.abstractmethod
+    def RecordAdoption(
+        self,
+        request: _impact_service_pb2.RecordAdoptionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_practices_pb2.Practice, _abc.Awaitable[_practices_pb2.Practice]]:
+        """Records that another organisation adopted a practice. Funders and admins."""
+
+    @_abc_1.abstractmethod
+    def ListPractices(
+        self,
+        request: _impact_service_pb2.ListPracticesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_impact_service_pb2.ListPracticesResponse, _abc.Awaitable[_impact_service_pb2.ListPracticesResponse]]:
+        """Lists practices with where they spread."""
 
 def add_ImpactServiceServicer_to_server(servicer: ImpactServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
