@@ -264,3 +264,42 @@ async def test_return_needs_a_comment(
             pb.ReturnReportRequest(report_id=submitted.id, comment="x"), metadata=as_(OTHER_FUNDER)
         )
     assert foreign.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_indicators_the_competition_requires_join_the_agreement(
+    make_config: ConfigFactory, start_service: ServiceStarter
+) -> None:
+    from grantflow.impact.v1 import indicators_pb2
+
+    config = await make_config()
+    _, chan = await start_service(SERVICE, config)
+    stub = pb_grpc.ImpactServiceStub(chan)
+    await stub.CreateIndicatorDefinition(
+        pb.CreateIndicatorDefinitionRequest(
+            indicator_definition=indicators_pb2.IndicatorDefinition(
+                code="people-reached",
+                title="People reached",
+                unit="people",
+                result_level=indicators_pb2.IndicatorDefinition.RESULT_LEVEL_OUTPUT,
+                aggregation=indicators_pb2.IndicatorDefinition.AGGREGATION_SUM,
+                direction=indicators_pb2.IndicatorDefinition.DIRECTION_INCREASE,
+            )
+        ),
+        metadata=as_(FUNDER),
+    )
+    start = datetime.now(UTC).date()
+    message = award(start, start + timedelta(days=180))
+    message.required_indicator_codes.append("people-reached")
+    await publish_award(config.nats_url, message, new_event_id())
+    for _ in range(100):
+        try:
+            agreement = await stub.GetAgreement(
+                pb.GetAgreementRequest(id="app-1"), metadata=as_(GRANTEE)
+            )
+            break
+        except grpc.aio.AioRpcError:
+            await asyncio.sleep(0.1)
+    assert [(i.key, i.unit) for i in agreement.indicators] == [
+        ("result-1", "families"),
+        ("people-reached", "people"),
+    ]

@@ -16,6 +16,7 @@ from grantflow.scoring.v1 import experts_pb2, panels_pb2, reviews_pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as pb
 from grantflow_runtime.grpc_client import error_reason, field_violations
 from grantflow_scoring.adapters.reviews_repo import Reviews
+from sqlalchemy import select
 
 from tests.conftest import (
     ADMIN,
@@ -249,7 +250,11 @@ async def test_decision_within_budget_recorded_once_and_applied(
     from tests.applications.helpers import rub
 
     r = await start_round(
-        make_config, start_service, budget=rub(2_500_000), max_grant=rub(1_000_000)
+        make_config,
+        start_service,
+        budget=rub(2_500_000),
+        max_grant=rub(1_000_000),
+        required_indicator_codes=["people-reached"],
     )
     for n in (1, 2):
         await r.add_expert(n, directions=["family"])
@@ -323,6 +328,24 @@ async def test_decision_within_budget_recorded_once_and_applied(
             else None
         )
 
+    from grantflow.events.v1 import awards_pb2
+    from grantflow_scoring.adapters.tables import messaging
+
+    async with r.scoring_host.db.reading() as session:
+        payloads = (
+            (
+                await session.execute(
+                    select(messaging.outbox.c.payload).where(
+                        messaging.outbox.c.subject == "grantflow.awards.decided"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [
+        list(awards_pb2.AwardDecided.FromString(p).required_indicator_codes) for p in payloads
+    ] == [["people-reached"]] * 2
     states = []
     for application_id in r.application_ids:
 

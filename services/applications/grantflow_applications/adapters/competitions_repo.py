@@ -45,6 +45,7 @@ def _to_domain(row: CompetitionRow) -> Competition:
         min_registration_months=row.min_registration_months,
         min_registration_months_small=row.min_registration_months_small,
         small_request_max=Money(row.small_request_max, row.currency),
+        required_indicator_codes=tuple(row.required_indicator_codes),
     )
 
 
@@ -74,6 +75,7 @@ def _fill(row: CompetitionRow, c: Competition) -> None:
     row.min_registration_months = c.min_registration_months
     row.min_registration_months_small = c.min_registration_months_small
     row.small_request_max = c.small_request_max.minor_units
+    row.required_indicator_codes = list(c.required_indicator_codes)
 
 
 class CompetitionRepository:

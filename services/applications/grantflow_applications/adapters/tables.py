@@ -48,6 +48,7 @@ class CompetitionRow(Base):
     min_registration_months: Mapped[int] = mapped_column(Integer, default=12)
     min_registration_months_small: Mapped[int] = mapped_column(Integer, default=6)
     small_request_max: Mapped[int] = mapped_column(BigInteger, default=50_000_000)
+    required_indicator_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         # Listing newest first, optionally by state, pages on (created_at, id).

@@ -170,6 +170,7 @@ def competition_terms(
             m.min_registration_months_small if m.HasField("min_registration_months_small") else None
         ),
         small_request_max=from_money(m.small_request_max, m.HasField("small_request_max")),
+        required_indicator_codes=tuple(m.required_indicator_codes),
     )
     v.raise_if_any()
     return terms
@@ -204,6 +205,7 @@ def competition_to_proto(c: Competition) -> competitions_pb2.Competition:
         min_registration_months=c.min_registration_months,
         min_registration_months_small=c.min_registration_months_small,
         small_request_max=to_money(c.small_request_max),
+        required_indicator_codes=c.required_indicator_codes,
     )
 
 
@@ -223,6 +225,7 @@ def competition_opened(c: Competition) -> competition_events.CompetitionOpened:
             competition_events.DirectionQuota(direction_code=code, amount=to_money(amount))
             for code, amount in c.direction_quotas
         ],
+        required_indicator_codes=c.required_indicator_codes,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ DEFAULT_MIN_REGISTRATION_MONTHS = 12
 DEFAULT_MIN_REGISTRATION_MONTHS_SMALL = 6
 DEFAULT_SMALL_REQUEST = Money.roubles(500_000)
 HUNDRED = Decimal(100)
+INDICATOR_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class CompetitionState(StrEnum):
@@ -66,6 +68,7 @@ class CompetitionTerms:
     min_registration_months: int | None = None
     min_registration_months_small: int | None = None
     small_request_max: Money | None = None
+    required_indicator_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class Competition:
     min_registration_months: int = DEFAULT_MIN_REGISTRATION_MONTHS
     min_registration_months_small: int = DEFAULT_MIN_REGISTRATION_MONTHS_SMALL
     small_request_max: Money = DEFAULT_SMALL_REQUEST
+    required_indicator_codes: tuple[str, ...] = ()
 
     @classmethod
     def create(
@@ -222,6 +226,14 @@ class Competition:
         small = terms.small_request_max
         if small is not None and (small.currency != RUB or small.minor_units < 0):
             v.add(f"{prefix}.small_request_max", f"must be a non-negative amount in {RUB}", "range")
+        for i, code in enumerate(terms.required_indicator_codes):
+            # The catalogue lives in the impact service; here only the code's form is checked.
+            if not INDICATOR_CODE.match(code) or len(code) > 64:
+                v.add(
+                    f"{prefix}.required_indicator_codes[{i}]",
+                    "must be a catalogue code like 'people-reached'",
+                    "format",
+                )
         v.raise_if_any()
         assert lo and hi and pool and terms.opens_at and terms.closes_at
         return cls(
@@ -254,6 +266,7 @@ class Competition:
                 terms.min_registration_months_small, DEFAULT_MIN_REGISTRATION_MONTHS_SMALL
             ),
             small_request_max=small or DEFAULT_SMALL_REQUEST,
+            required_indicator_codes=tuple(dict.fromkeys(terms.required_indicator_codes)),
         )
 
     def revise(self, terms: CompetitionTerms, now: datetime) -> Competition:

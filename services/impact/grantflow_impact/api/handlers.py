@@ -35,7 +35,10 @@ async def on_award_decided(
     repo = AgreementRepository(session)
     if await repo.get(m.application_id) is not None:
         return  # one agreement per award, however often the decision is heard
-    codes = sorted({r.indicator_code for r in m.planned_results if r.indicator_code})
+    codes = sorted(
+        {r.indicator_code for r in m.planned_results if r.indicator_code}
+        | set(m.required_indicator_codes)
+    )
     catalogue: dict[str, tuple[str, Aggregation, Direction]] = {}
     if codes:
         for row in (
@@ -88,6 +91,7 @@ async def on_award_decided(
                     for r in m.planned_results
                 ],
                 catalogue,
+                required_codes=list(m.required_indicator_codes),
             ),
             schedule=reporting_schedule(starts_on, ends_on),
             created_at=datetime.now(UTC),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -80,6 +81,7 @@ class PanelRepository:
         time_zone: str,
         opened_event_id: str,
         now: datetime,
+        required_indicator_codes: Sequence[str] = (),
     ) -> None:
         row = PanelRow(
             competition_id=panel.competition_id,
@@ -88,12 +90,17 @@ class PanelRepository:
             opened_event_id=opened_event_id,
             created_at=now,
             rubric_bands=[],
+            required_indicator_codes=list(required_indicator_codes),
         )
         _fill(row, panel)
         self.session.add(row)
         # Criteria reference the panel; without a relationship the unit of work does not order them.
         await self.session.flush()
         await self.save_rubric(rubric)
+
+    async def required_indicator_codes(self, competition_id: str) -> list[str]:
+        row = await self.session.get(PanelRow, competition_id)
+        return list(row.required_indicator_codes) if row else []
 
     async def has_panel(self, competition_id: str) -> bool:
         found = await self.session.scalar(

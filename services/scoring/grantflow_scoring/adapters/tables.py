@@ -57,6 +57,8 @@ class PanelRow(Base):
     pass_marks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # [[max_request kopecks or null, {code: "weight"}], ...]
     rubric_bands: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Passed on with every award, so the agreement reports on them.
+    required_indicator_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class CriterionRow(Base):

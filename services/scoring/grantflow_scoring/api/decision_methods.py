@@ -186,6 +186,7 @@ class DecisionMethods(Methods):
                 },
             )
             copies = SubmittedApplications(session)
+            required = await PanelRepository(session).required_indicator_codes(panel.competition_id)
             for a in outcome.awards:
                 submitted = await copies.event(a.application_id)
                 await self.outbox.add(
@@ -211,6 +212,7 @@ class DecisionMethods(Methods):
                         start_date=submitted.start_date,
                         end_date=submitted.end_date,
                         funder=panel.owner,
+                        required_indicator_codes=required,
                     ),
                 )
             for line in decision.declined:

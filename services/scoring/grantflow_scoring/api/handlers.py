@@ -49,6 +49,7 @@ async def on_competition_opened(
         time_zone=m.time_zone,
         opened_event_id=event.id,
         now=datetime.now(UTC),
+        required_indicator_codes=list(m.required_indicator_codes),
     )
 
 

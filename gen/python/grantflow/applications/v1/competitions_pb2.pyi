@@ -85,6 +85,7 @@ class Competition(_message.Message):
     MIN_REGISTRATION_MONTHS_FIELD_NUMBER: _builtins.int
     MIN_REGISTRATION_MONTHS_SMALL_FIELD_NUMBER: _builtins.int
     SMALL_REQUEST_MAX_FIELD_NUMBER: _builtins.int
+    REQUIRED_INDICATOR_CODES_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier."""
     title: _builtins.str
@@ -144,6 +145,10 @@ class Competition(_message.Message):
     def small_request_max(self) -> _money_pb2.Money:
         """Unset means 500,000 RUB."""
 
+    @_builtins.property
+    def required_indicator_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Codes from the impact service's indicator catalogue that every funded project reports on."""
+
     def __init__(
         self,
         *,
@@ -171,10 +176,11 @@ class Competition(_message.Message):
         min_registration_months: _builtins.int | None = ...,
         min_registration_months_small: _builtins.int | None = ...,
         small_request_max: _money_pb2.Money | None = ...,
+        required_indicator_codes: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation", "_min_registration_months", b"_min_registration_months", "_min_registration_months_small", b"_min_registration_months_small", "budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "max_applications_per_organisation", b"max_applications_per_organisation", "max_grant", b"max_grant", "min_grant", b"min_grant", "min_registration_months", b"min_registration_months", "min_registration_months_small", b"min_registration_months_small", "opens_at", b"opens_at", "small_request_max", b"small_request_max", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation", "_min_registration_months", b"_min_registration_months", "_min_registration_months_small", b"_min_registration_months_small", "allowed_cofinancing_types", b"allowed_cofinancing_types", "budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "description", b"description", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "eligible_legal_forms", b"eligible_legal_forms", "eligible_region_codes", b"eligible_region_codes", "id", b"id", "in_kind_cap_percent", b"in_kind_cap_percent", "max_applications_per_organisation", b"max_applications_per_organisation", "max_duration_months", b"max_duration_months", "max_grant", b"max_grant", "min_cofinancing_percent", b"min_cofinancing_percent", "min_grant", b"min_grant", "min_registration_months", b"min_registration_months", "min_registration_months_small", b"min_registration_months_small", "opens_at", b"opens_at", "small_request_max", b"small_request_max", "state", b"state", "time_zone", b"time_zone", "title", b"title", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation", "_min_registration_months", b"_min_registration_months", "_min_registration_months_small", b"_min_registration_months_small", "allowed_cofinancing_types", b"allowed_cofinancing_types", "budget", b"budget", "closes_at", b"closes_at", "create_time", b"create_time", "description", b"description", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "eligible_legal_forms", b"eligible_legal_forms", "eligible_region_codes", b"eligible_region_codes", "id", b"id", "in_kind_cap_percent", b"in_kind_cap_percent", "max_applications_per_organisation", b"max_applications_per_organisation", "max_duration_months", b"max_duration_months", "max_grant", b"max_grant", "min_cofinancing_percent", b"min_cofinancing_percent", "min_grant", b"min_grant", "min_registration_months", b"min_registration_months", "min_registration_months_small", b"min_registration_months_small", "opens_at", b"opens_at", "required_indicator_codes", b"required_indicator_codes", "small_request_max", b"small_request_max", "state", b"state", "time_zone", b"time_zone", "title", b"title", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_applications_per_organisation: _TypeAlias = _typing.Literal["max_applications_per_organisation"]  # noqa: Y015
     _WhichOneofArgType__max_applications_per_organisation: _TypeAlias = _typing.Literal["_max_applications_per_organisation", b"_max_applications_per_organisation"]  # noqa: Y015

@@ -49,6 +49,7 @@ class AwardDecided(_message.Message):
     START_DATE_FIELD_NUMBER: _builtins.int
     END_DATE_FIELD_NUMBER: _builtins.int
     FUNDER_FIELD_NUMBER: _builtins.int
+    REQUIRED_INDICATOR_CODES_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     competition_id: _builtins.str
     organisation_id: _builtins.str
@@ -83,6 +84,10 @@ class AwardDecided(_message.Message):
     def start_date(self) -> _date_pb2.Date: ...
     @_builtins.property
     def end_date(self) -> _date_pb2.Date: ...
+    @_builtins.property
+    def required_indicator_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Catalogue codes the competition requires every funded project to report on."""
+
     def __init__(
         self,
         *,
@@ -105,10 +110,11 @@ class AwardDecided(_message.Message):
         start_date: _date_pb2.Date | None = ...,
         end_date: _date_pb2.Date | None = ...,
         funder: _builtins.str = ...,
+        required_indicator_codes: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["award", b"award", "decided_at", b"decided_at", "end_date", b"end_date", "start_date", b"start_date"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "award", b"award", "budget_lines", b"budget_lines", "cofinancing_sources", b"cofinancing_sources", "competition_id", b"competition_id", "decided_at", b"decided_at", "direction_code", b"direction_code", "end_date", b"end_date", "funder", b"funder", "organisation_id", b"organisation_id", "organisation_inn", b"organisation_inn", "organisation_name", b"organisation_name", "organisation_region_code", b"organisation_region_code", "planned_results", b"planned_results", "rank", b"rank", "region_codes", b"region_codes", "score", b"score", "start_date", b"start_date", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "award", b"award", "budget_lines", b"budget_lines", "cofinancing_sources", b"cofinancing_sources", "competition_id", b"competition_id", "decided_at", b"decided_at", "direction_code", b"direction_code", "end_date", b"end_date", "funder", b"funder", "organisation_id", b"organisation_id", "organisation_inn", b"organisation_inn", "organisation_name", b"organisation_name", "organisation_region_code", b"organisation_region_code", "planned_results", b"planned_results", "rank", b"rank", "region_codes", b"region_codes", "required_indicator_codes", b"required_indicator_codes", "score", b"score", "start_date", b"start_date", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

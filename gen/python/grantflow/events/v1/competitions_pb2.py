@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&grantflow/events/v1/competitions.proto\x12\x13grantflow.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\x9b\x03\n\x11\x43ompetitionOpened\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x17\n\x0f\x64irection_codes\x18\x03 \x03(\t\x12-\n\tmin_grant\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12-\n\tmax_grant\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12*\n\x06\x62udget\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12,\n\x08opens_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcloses_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\r\n\x05owner\x18\n \x01(\t\x12=\n\x10\x64irection_quotas\x18\x0b \x03(\x0b\x32#.grantflow.events.v1.DirectionQuota\"T\n\x0e\x44irectionQuota\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\"\xa9\x01\n\x11\x43ompetitionClosed\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12-\n\tcloses_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tclosed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16submitted_applications\x18\x04 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&grantflow/events/v1/competitions.proto\x12\x13grantflow.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\xbd\x03\n\x11\x43ompetitionOpened\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x17\n\x0f\x64irection_codes\x18\x03 \x03(\t\x12-\n\tmin_grant\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12-\n\tmax_grant\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12*\n\x06\x62udget\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12,\n\x08opens_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tcloses_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\r\n\x05owner\x18\n \x01(\t\x12=\n\x10\x64irection_quotas\x18\x0b \x03(\x0b\x32#.grantflow.events.v1.DirectionQuota\x12 \n\x18required_indicator_codes\x18\x0c \x03(\t\"T\n\x0e\x44irectionQuota\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\"\xa9\x01\n\x11\x43ompetitionClosed\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12-\n\tcloses_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tclosed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16submitted_applications\x18\x04 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.events.v1.competi
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COMPETITIONOPENED']._serialized_start=130
-  _globals['_COMPETITIONOPENED']._serialized_end=541
-  _globals['_DIRECTIONQUOTA']._serialized_start=543
-  _globals['_DIRECTIONQUOTA']._serialized_end=627
-  _globals['_COMPETITIONCLOSED']._serialized_start=630
-  _globals['_COMPETITIONCLOSED']._serialized_end=799
+  _globals['_COMPETITIONOPENED']._serialized_end=575
+  _globals['_DIRECTIONQUOTA']._serialized_start=577
+  _globals['_DIRECTIONQUOTA']._serialized_end=661
+  _globals['_COMPETITIONCLOSED']._serialized_start=664
+  _globals['_COMPETITIONCLOSED']._serialized_end=833
 # @@protoc_insertion_point(module_scope)

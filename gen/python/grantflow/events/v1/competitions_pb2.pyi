@@ -39,6 +39,7 @@ class CompetitionOpened(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     OWNER_FIELD_NUMBER: _builtins.int
     DIRECTION_QUOTAS_FIELD_NUMBER: _builtins.int
+    REQUIRED_INDICATOR_CODES_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     title: _builtins.str
     time_zone: _builtins.str
@@ -59,6 +60,10 @@ class CompetitionOpened(_message.Message):
     def closes_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def direction_quotas(self) -> _containers.RepeatedCompositeFieldContainer[Global___DirectionQuota]: ...
+    @_builtins.property
+    def required_indicator_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Catalogue codes every funded project of the competition reports on."""
+
     def __init__(
         self,
         *,
@@ -73,10 +78,11 @@ class CompetitionOpened(_message.Message):
         time_zone: _builtins.str = ...,
         owner: _builtins.str = ...,
         direction_quotas: _abc.Iterable[Global___DirectionQuota] | None = ...,
+        required_indicator_codes: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "owner", b"owner", "time_zone", b"time_zone", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "max_grant", b"max_grant", "min_grant", b"min_grant", "opens_at", b"opens_at", "owner", b"owner", "required_indicator_codes", b"required_indicator_codes", "time_zone", b"time_zone", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
