@@ -11,7 +11,7 @@ from grantflow_runtime.money import Money
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grantflow_impact.adapters.tables import AlertRow, AuditRow, ReportRow
+from grantflow_impact.adapters.tables import AlertRow, ReportRow, audit_log
 from grantflow_impact.domain.alerts import AlertKey, AlertKind, Condition
 from grantflow_impact.domain.reports import (
     Expenditure,
@@ -174,18 +174,16 @@ class ReportRepository:
         after: dict[str, Any] | None,
         reason: str = "",
     ) -> None:
-        self.session.add(
-            AuditRow(
-                at=at,
-                actor=actor,
-                action=action,
-                subject_id=subject_id,
-                before=before,
-                after=after,
-                reason=reason,
-            )
+        await audit_log.record(
+            self.session,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+            reason=reason,
         )
-        await self.session.flush()
 
 
 class AlertRepository:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from grantflow_runtime.audit import AuditLog, add_audit_table
 from grantflow_runtime.db import UtcDateTime, new_metadata
 from grantflow_runtime.messaging_tables import add_messaging_tables
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
@@ -16,6 +17,7 @@ class Base(DeclarativeBase):
 
 
 messaging = add_messaging_tables(Base.metadata)
+audit_log = AuditLog(add_audit_table(Base.metadata))
 
 
 class IndicatorDefinitionRow(Base):
@@ -104,23 +106,6 @@ class AlertRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_alerts_open", "resolved_at", "kind"),)
-
-
-class AuditRow(Base):
-    """Append-only: report decisions, who, when, before and after."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(64))
-    subject_id: Mapped[str] = mapped_column(String(100), index=True)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class AgreementStatusRow(Base):

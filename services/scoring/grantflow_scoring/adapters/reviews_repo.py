@@ -8,10 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from grantflow_runtime.audit import AuditEntry
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grantflow_scoring.adapters.tables import AssignmentRow, AuditRow, DecisionRow, ScoreRow
+from grantflow_scoring.adapters.tables import AssignmentRow, DecisionRow, ScoreRow, audit_log
 from grantflow_scoring.domain.scores import CriterionScore
 
 PENDING, SCORED, CANCELLED = "pending", "scored", "cancelled"
@@ -194,27 +195,19 @@ class Reviews:
         after: dict[str, Any] | None,
         reason: str = "",
     ) -> None:
-        self.session.add(
-            AuditRow(
-                at=at,
-                actor=actor,
-                action=action,
-                subject_id=subject_id,
-                before=before,
-                after=after,
-                reason=reason,
-            )
+        await audit_log.record(
+            self.session,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+            reason=reason,
         )
-        await self.session.flush()
 
-    async def audit_trail(self, subject_id: str) -> list[AuditRow]:
-        return list(
-            (
-                await self.session.execute(
-                    select(AuditRow).where(AuditRow.subject_id == subject_id).order_by(AuditRow.id)
-                )
-            ).scalars()
-        )
+    async def audit_trail(self, subject_id: str) -> Sequence[AuditEntry]:
+        return await audit_log.trail(self.session, subject_id)
 
     async def decision(self, competition_id: str) -> bytes | None:
         row = await self.session.get(DecisionRow, competition_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from grantflow_runtime.audit import AuditLog, add_audit_table
 from grantflow_runtime.db import UtcDateTime, new_metadata
 from grantflow_runtime.messaging_tables import add_messaging_tables
 from sqlalchemy import (
@@ -27,6 +28,7 @@ class Base(DeclarativeBase):
 
 
 messaging = add_messaging_tables(Base.metadata)
+audit_log = AuditLog(add_audit_table(Base.metadata))
 
 
 class PanelRow(Base):
@@ -187,23 +189,6 @@ class ScoreRow(Base):
     total: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class AuditRow(Base):
-    """Append-only: every decision that moves money or rank, who made it, before and after."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(64))
-    subject_id: Mapped[str] = mapped_column(String(100), index=True)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class DecisionRow(Base):
