@@ -504,3 +504,45 @@ async def test_rubric_bands_until_the_first_score(round_: Round) -> None:
         metadata=as_(FUNDER),
     )
     assert [e.rank for e in by_direction.entries] == [1] and by_direction.entries[0].incomplete
+
+
+async def test_conflict_declared_after_assignment_ends_it(round_: Round) -> None:
+    r = round_
+    for n in (1, 2):
+        await r.add_expert(n, directions=["family"])
+    await r.scoring.AssignExperts(
+        pb.AssignExpertsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await r.scoring.DeclareConflict(
+            pb.DeclareConflictRequest(
+                conflict=experts_pb2.Conflict(organisation_inn="12", application_id="x")
+            ),
+            metadata=as_(expert_identity(1)),
+        )
+    assert {f for f, _ in field_violations(bad.value)} == {
+        "conflict",
+        "conflict.organisation_inn",
+        "conflict.reason",
+    }
+    await r.scoring.DeclareConflict(
+        pb.DeclareConflictRequest(
+            conflict=experts_pb2.Conflict(
+                organisation_inn=r.org_inns[2], reason="my cousin runs it"
+            )
+        ),
+        metadata=as_(expert_identity(1)),
+    )
+    mine = {a.application_id: a.state for a in await my_assignments(r, 1)}
+    assert mine[r.application_ids[2]] == reviews_pb2.Assignment.STATE_CANCELLED
+    assert all(
+        state == reviews_pb2.Assignment.STATE_PENDING
+        for app, state in mine.items()
+        if app != r.application_ids[2]
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await r.scoring.SubmitScore(
+            pb.SubmitScoreRequest(application_id=r.application_ids[2], scores=sheet(5)),
+            metadata=as_(expert_identity(1)),
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND

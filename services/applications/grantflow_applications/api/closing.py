@@ -58,7 +58,7 @@ class CompetitionCloser:
     async def close_due(self) -> int:
         """Close every competition past its deadline (up to a batch); returns how many closed."""
         now = self.clock()
-        async with self.db.transaction(notify=False) as session:
+        async with self.db.transaction() as session:
             competitions = CompetitionRepository(session)
             applications = ApplicationRepository(session)
             due = await competitions.due_to_close(now, BATCH)
@@ -82,7 +82,4 @@ class CompetitionCloser:
                 log.info(
                     "competition closed", competition_id=competition.id, submitted=len(submitted)
                 )
-        if due:
-            # The transaction skipped the commit hooks (not to wake itself); the relay must still hear.
-            self.db.notify_commit()
         return len(due)

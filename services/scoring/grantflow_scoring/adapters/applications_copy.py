@@ -100,6 +100,12 @@ class SubmittedApplications:
         assert row is not None
         return ev.ApplicationSubmitted.FromString(row.event)
 
+    async def ids_of_organisation(self, inn: str) -> list[str]:
+        query = select(SubmittedApplicationRow.application_id).where(
+            SubmittedApplicationRow.organisation_inn == inn
+        )
+        return list((await self.session.execute(query)).scalars())
+
     async def in_competition(
         self, competition_id: str, *, include_withdrawn: bool = False
     ) -> Sequence[SubmittedApplication]:

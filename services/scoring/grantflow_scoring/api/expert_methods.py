@@ -22,9 +22,9 @@ from grantflow_runtime.paging import cut, parse_page
 from grantflow_runtime.protoconv import to_timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grantflow_scoring.adapters.applications_copy import SubmittedApplications
 from grantflow_scoring.adapters.experts_repo import Expert, ExpertRepository
 from grantflow_scoring.adapters.reviews_repo import CANCELLED, Reviews
-from grantflow_scoring.adapters.tables import SubmittedApplicationRow
 from grantflow_scoring.api.base import TRUSTED, Methods, required
 from grantflow_scoring.api.mapping import expert_to_proto
 from grantflow_scoring.domain.conflicts import DeclaredConflict
@@ -169,16 +169,7 @@ class ExpertMethods(Methods):
             targets = (
                 [c.application_id]
                 if c.application_id
-                else [
-                    row.application_id
-                    for row in (
-                        await session.execute(
-                            SubmittedApplicationRow.__table__.select().where(
-                                SubmittedApplicationRow.organisation_inn == c.organisation_inn
-                            )
-                        )
-                    ).all()
-                ]
+                else await SubmittedApplications(session).ids_of_organisation(c.organisation_inn)
             )
             for application_id in targets:
                 if await reviews.assignment(application_id, expert.id) is not None:
