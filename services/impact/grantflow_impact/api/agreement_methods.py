@@ -158,8 +158,14 @@ class AgreementMethods:
             filed = await reports.latest(agreement.id, m.period_number, for_update=True)
             if filed is None:
                 raise NotFound(f"no report for period {m.period_number}")
+            # Every version is its own row with its own id (ids are 36 characters in storage).
             corrected = lifecycle.correct(
-                filed, content, m.correction_reason, self._now(), agreement=agreement
+                filed,
+                content,
+                m.correction_reason,
+                self._now(),
+                agreement=agreement,
+                id=str(uuid.uuid4()),
             )
             await reports.put(corrected)
             await self._published(session, corrected, catalogue.REPORT_SUBMITTED)
