@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -217,7 +219,14 @@ class GrpcServer:
     async def stop(self) -> None:
         """Graceful: health goes NOT_SERVING first, then in-flight calls get the grace period to finish."""
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(self.config.shutdown_grace_s)
+        grace = self.config.shutdown_grace_s
+        try:
+            # Bounded: a stop that does not finish must not keep the process (or a rollout) waiting.
+            await asyncio.wait_for(self.server.stop(grace), timeout=grace + 5)
+        except TimeoutError:
+            log.warning("gRPC server did not stop within its grace period; cancelling what is left")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.server.stop(None), timeout=5)
 
 
 __all__ = ["GrpcServer", "identity_from_metadata", "identity_metadata", "rich_status"]

@@ -127,11 +127,14 @@ class ServiceHost:
 
     async def stop(self) -> None:
         log.info("service stopping")
-        if self.server is not None:
-            await self.server.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            if self.server is not None:
+                await self.server.stop()
+        finally:
+            # Background jobs stop even if the server's stop failed.
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.relay is not None:
             # Calls drained during shutdown may have committed events; hand them over now.
             try:
