@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -220,13 +219,12 @@ class GrpcServer:
         """Graceful: health goes NOT_SERVING first, then in-flight calls get the grace period to finish."""
         await self.health.enter_graceful_shutdown()
         grace = self.config.shutdown_grace_s
-        try:
-            # Bounded: a stop that does not finish must not keep the process (or a rollout) waiting.
-            await asyncio.wait_for(self.server.stop(grace), timeout=grace + 5)
-        except TimeoutError:
-            log.warning("gRPC server did not stop within its grace period; cancelling what is left")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.server.stop(None), timeout=5)
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        # asyncio.wait, not wait_for: grpc's stop has been seen to ignore cancellation, and
+        # wait_for would then wait for it for ever. A stop that overruns is left behind.
+        done, _ = await asyncio.wait({stopping}, timeout=grace + 5)
+        if not done:
+            log.warning("gRPC server did not stop within its grace period; leaving it behind")
 
 
 __all__ = ["GrpcServer", "identity_from_metadata", "identity_metadata", "rich_status"]

@@ -127,14 +127,13 @@ class ServiceHost:
 
     async def stop(self) -> None:
         log.info("service stopping")
-        try:
-            if self.server is not None:
-                await self.server.stop()
-        finally:
-            # Background jobs stop even if the server's stop failed.
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Background jobs first, so nothing depends on the server's stop returning; calls still
+        # draining may commit events, which the final flush below hands over.
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.server is not None:
+            await self.server.stop()
         if self.relay is not None:
             # Calls drained during shutdown may have committed events; hand them over now.
             try:
