@@ -126,25 +126,23 @@ class ServiceHost:
             self._crashed.set()
 
     async def stop(self) -> None:
+        """Every step is bounded: a step that overruns (a library ignoring cancellation) is logged
+        and left behind, so stopping always finishes."""
         log.info("service stopping")
         # Background jobs first, so nothing depends on the server's stop returning; calls still
         # draining may commit events, which the final flush below hands over.
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _bounded(asyncio.gather(*self._tasks, return_exceptions=True), 5, "background jobs")
         if self.server is not None:
             await self.server.stop()
         if self.relay is not None:
-            # Calls drained during shutdown may have committed events; hand them over now.
-            try:
-                await asyncio.wait_for(self.relay.publish_pending(), timeout=5)
-            except Exception:
-                log.warning("final outbox flush failed; the next start publishes the rest")
+            await _bounded(self.relay.publish_pending(), 5, "final outbox flush")
         if self.nc is not None and not self.nc.is_closed:
-            # Every publish was awaited to its ack above and the consumers are stopped, so nothing is
+            # Every publish was awaited to its ack and the consumers are stopped, so nothing is
             # in flight; draining would only wait on the cancelled pull subscriptions.
-            await self.nc.close()
-        await self.db.dispose()
+            await _bounded(self.nc.close(), 5, "closing NATS")
+        await _bounded(self.db.dispose(), 5, "closing the database")
         log.info("service stopped")
 
     async def run_until_signalled(self) -> None:
@@ -169,3 +167,12 @@ def run(definition: ServiceDefinition) -> None:
     config = Config.from_env()
     configure_logging(service=definition.name, log_format=config.log_format, level=config.log_level)
     asyncio.run(ServiceHost(definition, config).run_until_signalled())
+
+
+async def _bounded(work: Awaitable[object], seconds: float, what: str) -> None:
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        log.warning("shutdown step overran; left behind", step=what, seconds=seconds)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("shutdown step failed", step=what, error=repr(task.exception()))
