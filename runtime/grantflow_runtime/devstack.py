@@ -207,7 +207,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await stack.wait_ready()
         _say(f"  all services SERVING in {time.monotonic() - started:.1f}s")
         for name in SERVICES:
-            _say(f"  {name:<12}grpc://{config.service_addrs[name]}  (health, reflection)")
+            _say(f"  {name:<12} grpc://{config.service_addrs[name]}  (health, reflection)")
         gateway = f"http://{config.gateway_host}:{config.gateway_port}"
         _say(f"  gateway     {gateway}/healthz  {gateway}/readyz")
         _say(f"  logs        {config.data_dir / 'logs'}")
