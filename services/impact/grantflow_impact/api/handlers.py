@@ -3,12 +3,13 @@ once, in the same transaction that records the event as processed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from grantflow.events.v1 import awards_pb2
 from grantflow_runtime.events import EventEnvelope
 from grantflow_runtime.money import Money
+from grantflow_runtime.protoconv import from_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +23,6 @@ from grantflow_impact.domain.agreements import (
     reporting_schedule,
 )
 from grantflow_impact.domain.indicators import Aggregation, Direction
-
-
-def _date(d: object) -> date:
-    return date(d.year, d.month, d.day)  # type: ignore[attr-defined]
 
 
 async def on_award_decided(
@@ -48,7 +45,11 @@ async def on_award_decided(
         ).scalars():
             catalogue[row.code] = (row.unit, Aggregation(row.aggregation), Direction(row.direction))
     currency = m.award.currency_code or "RUB"
-    starts_on, ends_on = _date(m.start_date), _date(m.end_date)
+    # A malformed date raises ValueError: the event is retried, then dead-lettered with the error.
+    starts_on = from_date(m.start_date, m.HasField("start_date"))
+    ends_on = from_date(m.end_date, m.HasField("end_date"))
+    if starts_on is None or ends_on is None:
+        raise ValueError(f"award {m.application_id} has no project period")
     await repo.add(
         Agreement(
             id=m.application_id,
