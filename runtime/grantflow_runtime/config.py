@@ -67,6 +67,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GRANTFLOW_GATEWAY_HOST", "127.0.0.1", "Address the HTTP gateway binds to."),
     Setting("GRANTFLOW_GATEWAY_PORT", "8080", "HTTP port of the gateway."),
     Setting(
+        "GRANTFLOW_AUTH_SECRET",
+        "",
+        "Key that signs bearer tokens (HS256, at least 32 bytes); empty: a development key kept "
+        "in `<data dir>/dev-signing.key`, created on first use. Set it from a secret at scale.",
+    ),
+    Setting("GRANTFLOW_AUTH_ISSUER", "grantflow-dev", "Required `iss` of bearer tokens."),
+    Setting("GRANTFLOW_AUTH_AUDIENCE", "grantflow", "Required `aud` of bearer tokens."),
+    Setting(
+        "GRANTFLOW_AUTH_LEEWAY_S", "30", "Clock skew tolerated on token expiry and not-before."
+    ),
+    Setting(
+        "GRANTFLOW_GATEWAY_MAX_BODY_BYTES",
+        "1048576",
+        "Largest HTTP request body the gateway reads.",
+    ),
+    Setting(
+        "GRANTFLOW_GATEWAY_MAX_PAGE_SIZE", "500", "Largest `pageSize` a list call may ask for."
+    ),
+    Setting(
+        "GRANTFLOW_GATEWAY_RATE_PER_S",
+        "50",
+        "Requests per second each token (or client address, without one) may sustain.",
+    ),
+    Setting("GRANTFLOW_GATEWAY_RATE_BURST", "100", "Requests a token may make at once."),
+    Setting(
+        "GRANTFLOW_GATEWAY_UPSTREAM_TIMEOUT_S",
+        "10",
+        "Deadline of every gRPC call the gateway makes; past it the answer is 504.",
+    ),
+    Setting(
         "GRANTFLOW_LOG_FORMAT",
         "auto",
         "`json`, `console`, or `auto` (console on a terminal, JSON otherwise).",
@@ -118,6 +148,24 @@ class StreamConfig:
 
 
 @dataclass(frozen=True)
+class AuthConfig:
+    # Empty: the gateway uses (and creates) a development key in the data folder.
+    secret: str
+    issuer: str
+    audience: str
+    leeway_s: float
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    max_body_bytes: int
+    max_page_size: int
+    rate_per_s: float
+    rate_burst: int
+    upstream_timeout_s: float
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     nats_url: str
@@ -129,6 +177,8 @@ class Config:
     service_addrs: Mapping[str, str]
     gateway_host: str
     gateway_port: int
+    auth: AuthConfig
+    gateway_limits: GatewayLimits
     log_format: str
     log_level: str
     max_message_bytes: int
@@ -196,6 +246,19 @@ class Config:
             service_addrs={svc: raw(f"GRANTFLOW_{svc.upper()}_ADDR") for svc in SERVICES},
             gateway_host=raw("GRANTFLOW_GATEWAY_HOST"),
             gateway_port=integer("GRANTFLOW_GATEWAY_PORT"),
+            auth=AuthConfig(
+                secret=env.get("GRANTFLOW_AUTH_SECRET", ""),
+                issuer=raw("GRANTFLOW_AUTH_ISSUER"),
+                audience=raw("GRANTFLOW_AUTH_AUDIENCE"),
+                leeway_s=number("GRANTFLOW_AUTH_LEEWAY_S"),
+            ),
+            gateway_limits=GatewayLimits(
+                max_body_bytes=integer("GRANTFLOW_GATEWAY_MAX_BODY_BYTES", 1024),
+                max_page_size=integer("GRANTFLOW_GATEWAY_MAX_PAGE_SIZE", 1),
+                rate_per_s=number("GRANTFLOW_GATEWAY_RATE_PER_S"),
+                rate_burst=integer("GRANTFLOW_GATEWAY_RATE_BURST", 1),
+                upstream_timeout_s=number("GRANTFLOW_GATEWAY_UPSTREAM_TIMEOUT_S"),
+            ),
             log_format=choice("GRANTFLOW_LOG_FORMAT", ("auto", "json", "console")),
             log_level=choice("GRANTFLOW_LOG_LEVEL", ("debug", "info", "warning", "error")),
             max_message_bytes=integer("GRANTFLOW_MAX_MESSAGE_BYTES", 1024),

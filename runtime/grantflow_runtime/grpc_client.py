@@ -47,18 +47,23 @@ def channel(address: str, *, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.a
     )
 
 
-def field_violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
-    """The (field, description) pairs of a BadRequest in the error's rich status, if any."""
+def bad_request(error: grpc.aio.AioRpcError) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    """The field violations of a BadRequest in the error's rich status, if any."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    found: list[tuple[str, str]] = []
+    found: list[error_details_pb2.BadRequest.FieldViolation] = []
     if status is None:
         return found
     for detail in status.details:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad_request = error_details_pb2.BadRequest()
-            detail.Unpack(bad_request)
-            found.extend((v.field, v.description) for v in bad_request.field_violations)
+            unpacked = error_details_pb2.BadRequest()
+            detail.Unpack(unpacked)
+            found.extend(unpacked.field_violations)
     return found
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
+    """The (field, description) pairs of a BadRequest in the error's rich status, if any."""
+    return [(v.field, v.description) for v in bad_request(error)]
 
 
 def error_reason(error: grpc.aio.AioRpcError) -> str:
