@@ -1,53 +1,98 @@
-"""The HTTP/JSON gateway: the public edge. For now it answers liveness and readiness; the API
-routes arrive with the gateway issue."""
+"""The HTTP/JSON gateway: the public edge for applicants, experts and funders."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import importlib.util
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-import grpc
 import uvicorn
-from grantflow_runtime.config import SERVICES, Config
+from grantflow_runtime.config import Config
 from grantflow_runtime.logs import configure_logging, get_logger
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from grantflow_gateway.api import Api
 from grantflow_gateway.health import check_all
+from grantflow_gateway.limits import RateLimiter
+from grantflow_gateway.openapi import build_openapi
+from grantflow_gateway.router import Router
+from grantflow_gateway.routes import ROUTES
+from grantflow_gateway.tokens import key_from_config
+from grantflow_gateway.upstream import Upstreams
 
 log = get_logger(__name__)
 
+# Every method reaches the API, so its router answers a wrong one with a problem document.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_SWAGGER_STATIC = Path(importlib.util.find_spec("swagger_ui").origin or "").parent / "static"  # type: ignore[union-attr]
+_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Grantflow API</title>
+<link rel="stylesheet" href="/docs/static/swagger-ui.css">
+</head>
+<body>
+<div id="docs"></div>
+<script src="/docs/static/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#docs", persistAuthorization: true});
+</script>
+</body>
+</html>
+"""
+
 
 def create_app(config: Config) -> Starlette:
-    channels: dict[str, grpc.aio.Channel] = {}
+    upstreams = Upstreams(config.service_addrs, max_message_bytes=config.max_message_bytes)
+    limits = config.gateway_limits
+    api = Api(
+        router=Router(ROUTES),
+        upstreams=upstreams,
+        key=key_from_config(config),
+        limits=limits,
+        limiter=RateLimiter(limits.rate_per_s, limits.rate_burst),
+    )
+    openapi = build_openapi(ROUTES)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        for name in SERVICES:
-            channels[name] = grpc.aio.insecure_channel(
-                config.service_addrs[name],
-                options=[("grpc.max_receive_message_length", config.max_message_bytes)],
-            )
+        upstreams.open(ROUTES)
         try:
             yield
         finally:
-            await asyncio.gather(*(c.close() for c in channels.values()))
+            await upstreams.close()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> JSONResponse:
-        upstreams = await check_all(channels)
-        ready = all(state == "SERVING" for state in upstreams.values())
+        states = await check_all(upstreams.channels)
+        ready = all(state == "SERVING" for state in states.values())
         return JSONResponse(
-            {"ready": ready, "upstreams": upstreams}, status_code=200 if ready else 503
+            {"ready": ready, "upstreams": states}, status_code=200 if ready else 503
         )
 
+    async def openapi_json(_: Request) -> JSONResponse:
+        return JSONResponse(openapi)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(_DOCS_PAGE)
+
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz)],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/openapi.json", openapi_json),
+            Route("/docs", docs),
+            Mount("/docs/static", StaticFiles(directory=_SWAGGER_STATIC)),
+            Route("/v1/{rest:path}", api.handle, methods=list(HTTP_METHODS)),
+        ],
         lifespan=lifespan,
     )
 
@@ -62,6 +107,7 @@ def main() -> None:
             port=config.gateway_port,
             log_config=None,  # uvicorn's records go through our structlog handler
             timeout_graceful_shutdown=int(config.shutdown_grace_s),
+            server_header=False,
         )
     )
     log.info("gateway starting", port=config.gateway_port)
