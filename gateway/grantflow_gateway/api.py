@@ -15,6 +15,7 @@ from grantflow_runtime.context import REQUEST_ID_KEY, Identity, bound
 from grantflow_runtime.grpc_server import identity_metadata
 from grantflow_runtime.idempotency import MAX_REQUEST_ID
 from grantflow_runtime.logs import get_logger
+from grantflow_runtime.tokens import TokenKey, verify
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -28,7 +29,6 @@ from grantflow_gateway.problems import (
 )
 from grantflow_gateway.router import Router
 from grantflow_gateway.routes import Route
-from grantflow_gateway.tokens import TokenKey, verify
 from grantflow_gateway.translate import build_request, render
 from grantflow_gateway.upstream import Upstreams
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 from grantflow_runtime.config import Config
 from grantflow_runtime.logs import configure_logging, get_logger
+from grantflow_runtime.tokens import key_from_config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -22,7 +23,6 @@ from grantflow_gateway.limits import RateLimiter
 from grantflow_gateway.openapi import build_openapi
 from grantflow_gateway.router import Router
 from grantflow_gateway.routes import ROUTES
-from grantflow_gateway.tokens import key_from_config
 from grantflow_gateway.upstream import Upstreams
 
 log = get_logger(__name__)

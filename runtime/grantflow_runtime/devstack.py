@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlparse
 
 import grpc
@@ -33,6 +35,7 @@ from grantflow_runtime.grpc_client import health_status
 from grantflow_runtime.grpc_server import identity_metadata
 from grantflow_runtime.idempotency import fingerprint
 from grantflow_runtime.natsserver import NatsServer, is_listening
+from grantflow_runtime.tokens import dev_tokens, key_from_config
 
 START_TIMEOUT_S = 60.0
 MODULES = {**{s: f"grantflow_{s}.app" for s in SERVICES}, "gateway": "grantflow_gateway.app"}
@@ -191,6 +194,27 @@ async def event_path_check(config: Config) -> float:
                 await asyncio.sleep(0.1)
 
 
+def _gateway_check(gateway: str, config: Config) -> str:
+    """The admin's development token lists competitions through the gateway: auth and routing."""
+    token = dev_tokens(key_from_config(config), ttl_s=60)[Role.ADMIN]
+    request = urllib.request.Request(
+        f"{gateway}/v1/competitions", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        listed = json.load(reply)
+    return f"GET /v1/competitions as dev-admin: ok ({len(listed['competitions'])} competition(s))"
+
+
+def _write_dev_tokens(config: Config) -> Path:
+    """Development tokens for each role, as shell assignments a person can `source`."""
+    tokens = dev_tokens(key_from_config(config))
+    path = config.data_dir / "dev-tokens.env"
+    lines = [f"{role.value.upper()}_TOKEN={token}" for role, token in tokens.items()]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
 async def main_async(args: argparse.Namespace) -> int:
     config = Config.from_env()
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -209,12 +233,20 @@ async def main_async(args: argparse.Namespace) -> int:
         for name in SERVICES:
             _say(f"  {name:<12} grpc://{config.service_addrs[name]}  (health, reflection)")
         gateway = f"http://{config.gateway_host}:{config.gateway_port}"
-        _say(f"  gateway     {gateway}/healthz  {gateway}/readyz")
+        _say(f"  gateway     {gateway}/v1  docs {gateway}/docs  {gateway}/openapi.json")
+        tokens = _write_dev_tokens(config)
+        _say(f"  tokens      {tokens} (one per role, 7 days; `grantflow-token` mints others):")
+        for line in tokens.read_text().splitlines():
+            _say(f"    {line}")
+        _say(
+            f'  try         source {tokens} && curl -H "Authorization: Bearer $FUNDER_TOKEN" {gateway}/v1/competitions'
+        )
         _say(f"  logs        {config.data_dir / 'logs'}")
         took = await event_path_check(config)
         _say(
             f"  event path  applications -> outbox -> JetStream -> scoring: ok ({took * 1000:.0f} ms)"
         )
+        _say(f"  over HTTP   {_gateway_check(gateway, config)}")
         if args.once:
             return 0
         _say("Running. Ctrl-C stops everything; the data stays for the next run.")

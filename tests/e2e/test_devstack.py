@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from grantflow_runtime.config import Config
 from grantflow_runtime.natsserver import free_port
+from grantflow_runtime.tokens import key_from_config, verify
 
 
 def run_once(data_dir: Path, ports: dict[str, int]) -> tuple[int, str, float]:
@@ -45,7 +47,15 @@ def test_make_run_brings_everything_up_and_keeps_data(tmp_path: Path) -> None:
     assert "(embedded, store" in output
     assert "all services SERVING" in output
     assert "event path  applications -> outbox -> JetStream -> scoring: ok" in output
+    assert "over HTTP   GET /v1/competitions as dev-admin: ok (1 competition(s))" in output
     assert took < 60, f"took {took:.1f}s"
+    tokens = dict(
+        line.split("=", 1) for line in (tmp_path / "data" / "dev-tokens.env").read_text().split()
+    )
+    assert sorted(tokens) == ["ADMIN_TOKEN", "APPLICANT_TOKEN", "EXPERT_TOKEN", "FUNDER_TOKEN"]
+    key = key_from_config(Config.from_env({"GRANTFLOW_DATA_DIR": str(tmp_path / "data")}))
+    assert verify(tokens["FUNDER_TOKEN"], key).subject == "dev-funder"
+    assert tokens["FUNDER_TOKEN"] in output
     for service in ("applications", "scoring", "impact"):
         assert (tmp_path / "data" / f"{service}.db").exists()
 

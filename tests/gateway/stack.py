@@ -13,12 +13,12 @@ import pytest
 import uvicorn
 from grantflow_applications.app import SERVICE as APPLICATIONS
 from grantflow_gateway.app import create_app
-from grantflow_gateway.tokens import TokenKey, key_from_config, mint
 from grantflow_impact.app import SERVICE as IMPACT
 from grantflow_runtime.config import Config
 from grantflow_runtime.context import Identity
 from grantflow_runtime.host import ServiceHost
 from grantflow_runtime.natsserver import free_port
+from grantflow_runtime.tokens import TokenKey, key_from_config, mint
 from grantflow_scoring.app import SERVICE as SCORING
 
 from tests.conftest import ConfigFactory, ServiceStarter

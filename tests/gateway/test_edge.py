@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from google.protobuf.json_format import MessageToDict
 from grantflow_gateway.routes import ROUTES, Route
-from grantflow_gateway.tokens import TokenKey, mint
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.natsserver import free_port
+from grantflow_runtime.tokens import TokenKey, mint
 
 from tests.applications.helpers import competition_message, organisation_message
 from tests.conftest import ADMIN, APPLICANT, EXPERT, FUNDER

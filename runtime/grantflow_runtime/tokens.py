@@ -8,6 +8,7 @@ organisation an applicant acts for) and `expert` (the expert id an expert acts a
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+
 from grantflow_runtime.config import Config
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.errors import Unauthenticated
@@ -136,3 +138,51 @@ def mint(
     if expert_id:
         claims["expert"] = expert_id
     return jwt.encode(claims, key.secret, algorithm=ALGORITHM)
+
+
+# Who `make run` hands tokens to: one identity per role, so a person can try every route.
+DEV_IDENTITIES = (
+    Identity(subject="dev-applicant", role=Role.APPLICANT),
+    Identity(subject="dev-expert", role=Role.EXPERT),
+    Identity(subject="dev-funder", role=Role.FUNDER),
+    Identity(subject="dev-admin", role=Role.ADMIN),
+)
+
+
+def dev_tokens(key: TokenKey, *, ttl_s: float = 7 * 24 * 3600) -> dict[Role, str]:
+    return {
+        who.role: mint(key, subject=who.subject, role=who.role, ttl_s=ttl_s)
+        for who in DEV_IDENTITIES
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`grantflow-token`: mint a bearer token with the configured key (development and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="grantflow-token",
+        description="Mint a bearer token signed with GRANTFLOW_AUTH_SECRET (or the development "
+        "key in the data folder) for the gateway.",
+    )
+    parser.add_argument("--role", required=True, choices=[r.value for r in TOKEN_ROLES])
+    parser.add_argument("--subject", required=True, help="who the caller is (the token's sub)")
+    parser.add_argument("--org", default="", help="organisation an applicant acts for")
+    parser.add_argument("--expert", default="", help="expert id an expert acts as")
+    parser.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime (default 12)")
+    args = parser.parse_args(argv)
+    if args.ttl_hours <= 0:
+        parser.error("--ttl-hours must be positive")
+    key = key_from_config(Config.from_env())
+    print(
+        mint(
+            key,
+            subject=args.subject,
+            role=Role(args.role),
+            organisation_id=args.org,
+            expert_id=args.expert,
+            ttl_s=args.ttl_hours * 3600,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
