@@ -1,4 +1,4 @@
-"""Rewrite the README's generated tables (configuration settings, event catalogue) from the code.
+"""Rewrite the README's generated tables (configuration settings, event catalogue, HTTP routes) from the code.
 The tests fail when they drift; run `make readme` to bring them back."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from grantflow_runtime.catalogue import ALL
+from grantflow_gateway.routes import ROUTES
 from grantflow_runtime.config import SETTINGS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -22,6 +23,15 @@ def events_table() -> str:
     return "\n".join(["| subject | message | producer | meaning |", "|---|---|---|---|", *rows])
 
 
+def routes_table() -> str:
+    rows = [
+        f"| {r.method} | `{r.path}` | {', '.join(sorted(role.value for role in r.roles))} "
+        f"| {r.summary} |"
+        for r in ROUTES
+    ]
+    return "\n".join(["| method | path | roles | what it does |", "|---|---|---|---|", *rows])
+
+
 def replace_table(text: str, header: str, table: str) -> str:
     start = text.index(header)
     end = text.find("\n\n", start)
@@ -32,6 +42,7 @@ def main() -> int:
     text = README.read_text()
     text = replace_table(text, "| setting | default | meaning |", settings_table())
     text = replace_table(text, "| subject | message | producer | meaning |", events_table())
+    text = replace_table(text, "| method | path | roles | what it does |", routes_table())
     README.write_text(text)
     print("README tables updated")
     return 0
