@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from grantflow_runtime.catalogue import ALL
 from grantflow_gateway.routes import ROUTES
+from grantflow_runtime.catalogue import ALL
 from grantflow_runtime.config import SETTINGS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
