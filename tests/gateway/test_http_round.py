@@ -94,6 +94,15 @@ async def test_a_whole_round_over_http(gateway_stack: StackFactory) -> None:
             )
         )
         draft = (await s.call(me, "POST", "/v1/applications", json=body, expect=201)).json()
+        # The state is the server's: neither a mask nor a body moves it.
+        await s.call(
+            me,
+            "PATCH",
+            f"/v1/applications/{draft['id']}",
+            expect=422,
+            params={"updateMask": "state"},
+            json={"state": "STATE_AWARDED"},
+        )
         checked = await s.call(me, "POST", f"/v1/applications/{draft['id']}:validate", expect=200)
         assert checked.json()["violations"] == []
         key = {"Idempotency-Key": f"submit-{draft['id']}"}
@@ -205,8 +214,10 @@ async def test_a_whole_round_over_http(gateway_stack: StackFactory) -> None:
         "narrative": "First quarter.",
     }
     path = f"/v1/agreements/{application_ids[0]}/reports/1"
-    draft = await s.call(winner, "PUT", path, json=report, expect=200)
+    sneaky = {**report, "state": "STATE_ACCEPTED", "decidedBy": winner.subject, "version": 9}
+    draft = await s.call(winner, "PUT", path, json=sneaky, expect=200)
     assert draft.json()["state"] == "STATE_DRAFT" and draft.json()["periodNumber"] == 1
+    assert draft.json()["decidedBy"] == "" and draft.json()["version"] == 1
     submitted = await s.call(winner, "POST", f"{path}:submit", expect=200)
     assert submitted.json()["state"] == "STATE_SUBMITTED"
     accepted = await s.call(
