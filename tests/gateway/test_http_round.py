@@ -3,12 +3,10 @@ experts, assignment, scores, awards, a report and the portfolio."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from google.protobuf.json_format import MessageToDict
@@ -24,20 +22,10 @@ from tests.applications.helpers import (
 )
 from tests.conftest import FUNDER
 from tests.gateway.stack import Stack, StackFactory
+from tests.scoring.round_fixture import eventually
 
 pytestmark = pytest.mark.asyncio
-T = TypeVar("T")
 INN_PREFIXES = ["500100732", "540207020", "631200543"]
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], seconds: float = 30) -> T:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.2)
 
 
 def as_json(message: Any) -> dict[str, Any]:
