@@ -126,6 +126,15 @@ async def test_candidate_registered_and_spreading(
         pb.RecordAdoptionRequest(practice_id=registered.id, adoption=adoption), metadata=as_(FUNDER)
     )
     assert list(spread.adopted_in_region_codes) == ["RU-TA"]
+    # Another funder's practice answers like a missing one, and nothing is recorded on it.
+    for practice_id in (registered.id, "no-such-practice"):
+        with pytest.raises(grpc.aio.AioRpcError) as foreign:
+            await stub.RecordAdoption(
+                pb.RecordAdoptionRequest(practice_id=practice_id, adoption=adoption),
+                metadata=as_(OTHER_FUNDER),
+            )
+        assert foreign.value.code() == grpc.StatusCode.NOT_FOUND
+        assert foreign.value.details() == f"practice {practice_id} not found"
     adoption.region_code = "Tatarstan"
     adoption.adopted_on.year += 2
     with pytest.raises(grpc.aio.AioRpcError) as wrong:

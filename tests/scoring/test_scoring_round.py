@@ -525,6 +525,30 @@ async def test_conflict_declared_after_assignment_ends_it(round_: Round) -> None
         "conflict.organisation_inn",
         "conflict.reason",
     }
+    # Another funder reaches no assignment of this panel: the application answers like a
+    # missing one, and a conflict with an organisation leaves this panel's assignments alone.
+    expert_2 = r.expert_ids["expert-2"]
+    for application_id in (r.application_ids[0], "no-such-application"):
+        with pytest.raises(grpc.aio.AioRpcError) as foreign:
+            await r.scoring.DeclareConflict(
+                pb.DeclareConflictRequest(
+                    conflict=experts_pb2.Conflict(
+                        expert_id=expert_2, application_id=application_id, reason="rival"
+                    )
+                ),
+                metadata=as_(OTHER_FUNDER),
+            )
+        assert foreign.value.code() == grpc.StatusCode.NOT_FOUND
+        assert foreign.value.details() == f"application {application_id} not found"
+    await r.scoring.DeclareConflict(
+        pb.DeclareConflictRequest(
+            conflict=experts_pb2.Conflict(
+                expert_id=expert_2, organisation_inn=r.org_inns[0], reason="rival"
+            )
+        ),
+        metadata=as_(OTHER_FUNDER),
+    )
+    assert all(a.state == reviews_pb2.Assignment.STATE_PENDING for a in await my_assignments(r, 2))
     await r.scoring.DeclareConflict(
         pb.DeclareConflictRequest(
             conflict=experts_pb2.Conflict(

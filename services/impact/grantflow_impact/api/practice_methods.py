@@ -226,7 +226,10 @@ class PracticeMethods:
             row = (
                 await session.get(PracticeRow, request.practice_id) if request.practice_id else None
             )
-            if row is None:
+            # The funder behind the practice curates where it spread; another funder's practice
+            # answers like a missing one.
+            agreement = await AgreementRepository(session).get(row.agreement_id) if row else None
+            if row is None or agreement is None or not is_funder(who, agreement):
                 raise NotFound(f"practice {request.practice_id} not found")
             session.add(
                 AdoptionRow(

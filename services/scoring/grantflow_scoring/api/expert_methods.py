@@ -9,7 +9,7 @@ from typing import Any
 from grantflow.scoring.v1 import experts_pb2
 from grantflow.scoring.v1 import scoring_service_pb2 as pb
 from grantflow_runtime.access import require
-from grantflow_runtime.context import Role
+from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.errors import (
     AlreadyExists,
     FieldViolation,
@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_scoring.adapters.applications_copy import SubmittedApplications
 from grantflow_scoring.adapters.experts_repo import Expert, ExpertRepository
+from grantflow_scoring.adapters.panels_repo import PanelRepository
 from grantflow_scoring.adapters.reviews_repo import CANCELLED, Reviews
-from grantflow_scoring.api.base import TRUSTED, Methods, required
+from grantflow_scoring.api.base import TRUSTED, Methods, required, runs
 from grantflow_scoring.api.mapping import expert_to_proto
 from grantflow_scoring.domain.conflicts import DeclaredConflict
 
@@ -160,17 +161,13 @@ class ExpertMethods(Methods):
                 if found is None:
                     raise NotFound(f"expert {c.expert_id} not found")
                 expert = found
+            targets = await self._conflict_targets(session, who, c)
             declared = DeclaredConflict(
                 expert.id, organisation_inn=c.organisation_inn, application_id=c.application_id
             )
             await experts.declare(declared, reason=c.reason.strip(), now=now)
             # A conflict found after assignment ends the assignment: the expert must not score it.
             reviews = Reviews(session)
-            targets = (
-                [c.application_id]
-                if c.application_id
-                else await SubmittedApplications(session).ids_of_organisation(c.organisation_inn)
-            )
             for application_id in targets:
                 if await reviews.assignment(application_id, expert.id) is not None:
                     await reviews.set_state(application_id, expert.id, CANCELLED)
@@ -191,6 +188,31 @@ class ExpertMethods(Methods):
             source=experts_pb2.Conflict.SOURCE_DECLARED,
             create_time=to_timestamp(now),
         )
+
+    async def _conflict_targets(
+        self, session: AsyncSession, who: Identity, c: experts_pb2.Conflict
+    ) -> list[str]:
+        """The applications whose assignments a declaration ends. A funder reaches only panels it
+        runs: another funder's application answers like a missing one, and a conflict with an
+        organisation ends assignments in the caller's own competitions only."""
+        copies = SubmittedApplications(session)
+        ids = (
+            [c.application_id]
+            if c.application_id
+            else await copies.ids_of_organisation(c.organisation_inn)
+        )
+        if who.role is not Role.FUNDER:
+            return ids
+        panels = PanelRepository(session)
+        mine: list[str] = []
+        for application_id in ids:
+            found = await copies.get(application_id)
+            panel = await panels.get(found.competition_id) if found else None
+            if panel is not None and runs(who, panel):
+                mine.append(application_id)
+        if c.application_id and not mine:
+            raise NotFound(f"application {c.application_id} not found")
+        return mine
 
 
 __all__ = ["TRUSTED", "ExpertMethods"]
