@@ -14,8 +14,9 @@ from grantflow_runtime.tokens import key_from_config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from grantflow_gateway.api import Api
 from grantflow_gateway.health import check_all
@@ -27,8 +28,6 @@ from grantflow_gateway.upstream import Upstreams
 
 log = get_logger(__name__)
 
-# Every method reaches the API, so its router answers a wrong one with a problem document.
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _SWAGGER_STATIC = Path(importlib.util.find_spec("swagger_ui").origin or "").parent / "static"  # type: ignore[union-attr]
 _DOCS_PAGE = """<!doctype html>
 <html lang="en">
@@ -84,17 +83,28 @@ def create_app(config: Config) -> Starlette:
     async def docs(_: Request) -> Response:
         return HTMLResponse(_DOCS_PAGE)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
             Mount("/docs/static", StaticFiles(directory=_SWAGGER_STATIC)),
-            Route("/v1/{rest:path}", api.handle, methods=list(HTTP_METHODS)),
         ],
         lifespan=lifespan,
     )
+    # Everything else goes to the API's own router, whatever characters the path holds (a
+    # Starlette path pattern stops at an encoded newline), so every answer is a problem document.
+    api_app = request_response(api.handle)
+
+    async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await api_app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    app.router.default = fallback
+    return app
 
 
 def main() -> None:

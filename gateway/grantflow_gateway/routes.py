@@ -97,7 +97,8 @@ class Route:
             regex += re.escape(self.path[last : match.start()]) + "([^/:]+)"
             last = match.end()
         regex += re.escape(self.path[last:])
-        return re.compile(f"^{regex}$")
+        # \Z, not $: "$" also matches before a trailing newline.
+        return re.compile(f"^{regex}\\Z")
 
     @property
     def idempotent_create(self) -> bool:

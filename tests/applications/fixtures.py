@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from grantflow.applications.v1 import applications_pb2, competitions_pb2, organisations_pb2
 from grantflow.applications.v1 import applications_service_pb2 as pb
 from grantflow.applications.v1 import applications_service_pb2_grpc as pb_grpc
-from grantflow.applications.v1 import competitions_pb2, organisations_pb2
 from grantflow_applications.app import SERVICE
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.host import ServiceHost
 
-from tests.applications.helpers import competition_message, organisation_message
+from tests.applications.helpers import (
+    application_message,
+    competition_message,
+    organisation_message,
+)
 from tests.conftest import FUNDER, ConfigFactory, ServiceStarter, as_
 
 
@@ -40,6 +44,22 @@ class Running:
 
 def applicant(n: int, organisation_id: str = "") -> Identity:
     return Identity(subject=f"applicant-{n}", role=Role.APPLICANT, organisation_id=organisation_id)
+
+
+async def drafted(
+    running: Running, **changes: object
+) -> tuple[Identity, applications_pb2.Application]:
+    competition = await running.open_competition()
+    owner = applicant(1)
+    organisation = await running.register(owner)
+    me = applicant(1, organisation.id)
+    draft = await running.stub.CreateApplication(
+        pb.CreateApplicationRequest(
+            application=application_message(competition.id, organisation.id, **changes)
+        ),
+        metadata=as_(me),
+    )
+    return me, draft
 
 
 @pytest.fixture

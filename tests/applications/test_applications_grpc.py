@@ -11,11 +11,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from grantflow.applications.v1 import applications_pb2
 from grantflow.applications.v1 import applications_service_pb2 as pb
 from grantflow_applications.adapters.tables import ApplicationVersionRow, messaging
-from grantflow_runtime.context import Identity
 from grantflow_runtime.grpc_client import error_reason, field_violations
 from sqlalchemy import select
 
-from tests.applications.fixtures import Running, applicant, running
+from tests.applications.fixtures import Running, applicant, drafted, running
 from tests.applications.helpers import application_message, rub
 from tests.conftest import ADMIN, EXPERT, FUNDER, OTHER_FUNDER, as_
 
@@ -23,22 +22,6 @@ __all__ = ["running"]
 pytestmark = pytest.mark.asyncio
 
 S = applications_pb2.Application
-
-
-async def drafted(
-    running: Running, **changes: object
-) -> tuple[Identity, applications_pb2.Application]:
-    competition = await running.open_competition()
-    owner = applicant(1)
-    organisation = await running.register(owner)
-    me = applicant(1, organisation.id)
-    draft = await running.stub.CreateApplication(
-        pb.CreateApplicationRequest(
-            application=application_message(competition.id, organisation.id, **changes)
-        ),
-        metadata=as_(me),
-    )
-    return me, draft
 
 
 async def outbox_subjects(running: Running) -> list[str]:

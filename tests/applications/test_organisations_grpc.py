@@ -6,11 +6,12 @@ import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from grantflow.applications.v1 import applications_service_pb2 as pb
+from grantflow_runtime.context import Identity
 from grantflow_runtime.grpc_client import error_reason, field_violations
 
-from tests.applications.fixtures import Running, applicant, running
+from tests.applications.fixtures import Running, applicant, drafted, running
 from tests.applications.helpers import inn10, organisation_message
-from tests.conftest import ADMIN, EXPERT, FUNDER, as_
+from tests.conftest import ADMIN, EXPERT, FUNDER, OTHER_FUNDER, as_
 
 __all__ = ["running"]
 pytestmark = pytest.mark.asyncio
@@ -98,12 +99,7 @@ async def test_foreign_organisation_answers_like_a_missing_one(running: Running)
         pb.ListOrganisationsRequest(), metadata=as_(stranger)
     )
     assert list(listed.organisations) == []
-    # Funders review applicants; experts have no business here.
-    assert (
-        await running.stub.GetOrganisation(
-            pb.GetOrganisationRequest(id=created.id), metadata=as_(FUNDER)
-        )
-    ).id
+    # Experts have no business here.
     with pytest.raises(grpc.aio.AioRpcError) as expert:
         await running.stub.GetOrganisation(
             pb.GetOrganisationRequest(id=created.id), metadata=as_(EXPERT)
@@ -125,7 +121,7 @@ async def test_list_by_region_pages(running: Running) -> None:
     while True:
         page = await running.stub.ListOrganisations(
             pb.ListOrganisationsRequest(page_size=1, page_token=token, region_code="RU-TA"),
-            metadata=as_(FUNDER),
+            metadata=as_(ADMIN),
         )
         seen.extend(o.name for o in page.organisations)
         token = page.next_page_token
@@ -137,3 +133,30 @@ async def test_list_by_region_pages(running: Running) -> None:
             pb.ListOrganisationsRequest(region_code="RU-ZZZ"), metadata=as_(FUNDER)
         )
     assert [f for f, _ in field_violations(caught.value)] == ["region_code"]
+
+
+async def test_a_funder_sees_the_organisations_that_applied_to_its_competitions(
+    running: Running,
+) -> None:
+    me, draft = await drafted(running)
+    organisation_id = me.organisation_id
+
+    async def visible_to(funder: Identity) -> tuple[bool, list[str]]:
+        listed = await running.stub.ListOrganisations(
+            pb.ListOrganisationsRequest(), metadata=as_(funder)
+        )
+        try:
+            await running.stub.GetOrganisation(
+                pb.GetOrganisationRequest(id=organisation_id), metadata=as_(funder)
+            )
+        except grpc.aio.AioRpcError as exc:
+            assert exc.code() == grpc.StatusCode.NOT_FOUND
+            assert exc.details() == f"organisation {organisation_id} not found"
+            return False, [o.id for o in listed.organisations]
+        return True, [o.id for o in listed.organisations]
+
+    # A draft is the applicant's own business: not even the competition's funder sees it yet.
+    assert await visible_to(FUNDER) == (False, [])
+    await running.stub.SubmitApplication(pb.SubmitApplicationRequest(id=draft.id), metadata=as_(me))
+    assert await visible_to(FUNDER) == (True, [organisation_id])
+    assert await visible_to(OTHER_FUNDER) == (False, [])

@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from grantflow.common.v1 import date_pb2
 from grantflow_applications.app import SERVICE as APPLICATIONS
 from grantflow_gateway.app import create_app
 from grantflow_impact.app import SERVICE as IMPACT
@@ -73,6 +77,15 @@ class Stack:
 
 
 StackFactory = Callable[..., Awaitable[Stack]]
+
+
+def as_json(message: Message) -> dict[str, Any]:
+    """A request body as a client writes it: the protobuf JSON mapping of a test message."""
+    return MessageToDict(message)
+
+
+def day(value: datetime) -> date_pb2.Date:
+    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:

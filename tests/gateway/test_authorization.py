@@ -37,14 +37,8 @@ from tests.applications.helpers import (
     inn10,
     organisation_message,
 )
-from tests.gateway.stack import StackFactory
-from tests.gateway.world import (
-    Side,
-    World,
-    as_json,
-    build_world,
-    report_body,
-)
+from tests.gateway.stack import StackFactory, as_json
+from tests.gateway.world import Side, World, build_world, report_body
 
 pytestmark = pytest.mark.asyncio
 
@@ -207,9 +201,7 @@ def _(a: Actor) -> Cases:
     def get(s: Side) -> Req:
         return Req("GET", f"/v1/organisations/{s.organisation}")
 
-    if a.role is Role.FUNDER:
-        # Every funder reads every organisation (policy.sees_organisation): nothing is foreign.
-        return only_missing(get(a.mine), get(a.missing))
+    # A funder reads the organisations that applied to its own competitions, no others.
     return trio(a, get)
 
 
@@ -708,8 +700,9 @@ def forbidden(a: Actor) -> dict[str, str]:
     elif a.role is Role.EXPERT:
         own_kinds = {"draft_application", "draft_title", "report", "report_narrative"}
     elif a.role is Role.FUNDER:
-        # Organisations and the expert pool are open to every funder; drafts to none.
-        kinds -= {"organisation", "organisation_name", "organisation_inn", "expert", "expert_name"}
+        # The expert pool is shared by every funder; organisations only once they applied to
+        # the funder's competitions; drafts to none.
+        kinds -= {"expert", "expert_name"}
         own_kinds = {"draft_application", "draft_title"}
     found = {theirs[k]: f"side {a.theirs.n} {k}" for k in kinds}
     found.update({mine[k]: f"side {a.mine.n} {k}" for k in own_kinds})

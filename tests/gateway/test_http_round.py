@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from google.protobuf.json_format import MessageToDict
-from grantflow.common.v1 import date_pb2
 from grantflow_runtime.context import Identity, Role
 
 from tests.applications.helpers import (
@@ -21,19 +19,11 @@ from tests.applications.helpers import (
     stamp,
 )
 from tests.conftest import FUNDER
-from tests.gateway.stack import Stack, StackFactory
+from tests.gateway.stack import Stack, StackFactory, as_json, day
 from tests.scoring.round_fixture import eventually
 
 pytestmark = pytest.mark.asyncio
 INN_PREFIXES = ["500100732", "540207020", "631200543"]
-
-
-def as_json(message: Any) -> dict[str, Any]:
-    return MessageToDict(message)
-
-
-def day(value: datetime) -> date_pb2.Date:
-    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
 async def test_a_whole_round_over_http(gateway_stack: StackFactory) -> None:

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from google.protobuf.json_format import MessageToDict
-from grantflow.common.v1 import date_pb2
 from grantflow_runtime.context import Identity, Role
 
 from tests.applications.helpers import (
@@ -29,7 +26,8 @@ from tests.applications.helpers import (
     rub,
     stamp,
 )
-from tests.gateway.stack import Stack
+from tests.gateway.stack import Stack, as_json, day
+from tests.scoring.round_fixture import eventually
 
 T = TypeVar("T")
 ADMIN = Identity(subject="world-admin", role=Role.ADMIN)
@@ -124,24 +122,6 @@ class World:
     indicator_code: str
     # A valid rubric body (the default rubric), for replacing a rubric.
     rubric: dict[str, Any]
-
-
-def as_json(message: Any) -> dict[str, Any]:
-    return MessageToDict(message)
-
-
-def day(value: datetime) -> date_pb2.Date:
-    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], seconds: float = 30) -> T:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.1)
 
 
 # Side n: (mark, direction of its application and expert, INN prefix of its organisation).

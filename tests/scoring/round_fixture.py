@@ -29,7 +29,7 @@ T = TypeVar("T")
 INN_PREFIXES = ["500100732", "540207020", "631200543", "770708389", "780200151", "660500148"]
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, seconds: float = 20.0) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, seconds: float = 30.0) -> T:
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         found = await probe()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grantflow_applications.adapters.tables import OrganisationRow
+from grantflow_applications.adapters.tables import ApplicationRow, CompetitionRow, OrganisationRow
+from grantflow_applications.domain.applications import ApplicationState
 from grantflow_applications.domain.organisations import Contact, LegalForm, Organisation
 
 
@@ -60,6 +62,13 @@ class OrganisationRepository:
             select(OrganisationRow.id).where(OrganisationRow.inn == inn)
         )
 
+    async def applied_to(self, organisation_id: str, funder: str) -> bool:
+        """Whether the organisation submitted an application to one of `funder`'s competitions."""
+        found = await self.session.scalar(
+            _applicants_of(funder).where(ApplicationRow.organisation_id == organisation_id).limit(1)
+        )
+        return found is not None
+
     async def add(self, organisation: Organisation) -> None:
         row = OrganisationRow(id=organisation.id)
         _fill(row, organisation)
@@ -80,9 +89,11 @@ class OrganisationRepository:
         after: tuple[str, str] | None,
         region_code: str,
         visible_to: tuple[str, str] | None,
+        funder: str = "",
     ) -> Sequence[Organisation]:
         """By name. `visible_to` = (subject, organisation id) limits the list to what an applicant
-        owns or acts for; None lists everything (funders, admins)."""
+        owns or acts for; `funder` to the organisations that applied to that funder's
+        competitions; neither lists everything (admins)."""
         o = OrganisationRow
         query = select(o)
         if region_code:
@@ -90,8 +101,19 @@ class OrganisationRepository:
         if visible_to is not None:
             subject, acting_for = visible_to
             query = query.where(or_(o.owner == subject, o.id == acting_for))
+        if funder:
+            query = query.where(o.id.in_(_applicants_of(funder)))
         if after is not None:
             name, last_id = after
             query = query.where(or_(o.name > name, and_(o.name == name, o.id > last_id)))
         query = query.order_by(o.name, o.id).limit(limit)
         return [_to_domain(r) for r in (await self.session.execute(query)).scalars()]
+
+
+def _applicants_of(funder: str) -> Select[Any]:
+    """Organisations with a submitted (not draft) application in one of the funder's competitions."""
+    return (
+        select(ApplicationRow.organisation_id)
+        .join(CompetitionRow, CompetitionRow.id == ApplicationRow.competition_id)
+        .where(CompetitionRow.owner == funder, ApplicationRow.state != ApplicationState.DRAFT.value)
+    )

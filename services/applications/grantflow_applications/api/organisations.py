@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grantflow_applications.adapters.organisations_repo import OrganisationRepository
 from grantflow_applications.api.base import Methods, required_id
 from grantflow_applications.api.mapping import organisation_terms, organisation_to_proto
-from grantflow_applications.api.policy import acts_for, sees_organisation
+from grantflow_applications.api.policy import acts_for
 from grantflow_applications.domain.organisations import Organisation
 from grantflow_applications.domain.regions import is_region
 
@@ -66,8 +66,15 @@ class OrganisationMethods(Methods):
         identity = require(Role.APPLICANT, Role.FUNDER, Role.ADMIN)
         organisation_id = required_id(request.id, "id")
         async with self.db.reading() as session:
-            organisation = await OrganisationRepository(session).get(organisation_id)
-        if organisation is None or not sees_organisation(identity, organisation):
+            repo = OrganisationRepository(session)
+            organisation = await repo.get(organisation_id)
+            # A funder sees the organisations that applied to its own competitions.
+            visible = organisation is not None and (
+                acts_for(identity, organisation)
+                if identity.role is not Role.FUNDER
+                else await repo.applied_to(organisation.id, identity.subject)
+            )
+        if organisation is None or not visible:
             raise NotFound(f"organisation {organisation_id} not found")
         return organisation_to_proto(organisation)
 
@@ -96,6 +103,7 @@ class OrganisationMethods(Methods):
                 after=(page.after[0], page.after[1]) if page.after else None,
                 region_code=request.region_code,
                 visible_to=visible_to,
+                funder=identity.subject if identity.role is Role.FUNDER else "",
             )
         items, token = cut(items, page, key=lambda o: [o.name, o.id], filters=filters)
         return pb.ListOrganisationsResponse(

@@ -28,10 +28,6 @@ def acts_for(who: Identity, o: Organisation) -> bool:
     return who.role is Role.APPLICANT and (o.id == who.organisation_id or o.owner == who.subject)
 
 
-def sees_organisation(who: Identity, o: Organisation) -> bool:
-    return who.role is Role.FUNDER or acts_for(who, o)
-
-
 def sees_application(
     who: Identity, a: Application, organisation: Organisation, competition: Competition
 ) -> bool:
