@@ -1,0 +1,36 @@
+"""`grantflow`: the operator's command line. Every command has --help."""
+
+from __future__ import annotations
+
+import click
+from grantflow_runtime.context import Role
+from grantflow_runtime.tokens import TOKEN_ROLES
+
+from grantflow_cli.client import dev_token
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="grantflow")
+def cli() -> None:
+    """Run grant competitions and follow what funded projects achieve.
+
+    Commands talk to the gateway at GRANTFLOW_GATEWAY_URL (default http://127.0.0.1:8080) with the
+    bearer token in GRANTFLOW_TOKEN; without one, they sign a development token with the local key.
+    """
+
+
+@cli.command()
+@click.option("--role", required=True, type=click.Choice([r.value for r in TOKEN_ROLES]))
+@click.option("--subject", required=True, help="Who the caller is (the token's sub).")
+@click.option("--org", default="", help="Organisation an applicant acts for.")
+@click.option("--expert", default="", help="Expert id an expert acts as.")
+def token(role: str, subject: str, org: str, expert: str) -> None:
+    """Mint a development bearer token signed with the local key."""
+    click.echo(dev_token(Role(role), subject, organisation_id=org, expert_id=expert))
+
+
+def _register() -> None:
+    """Command groups live in modules of their own; each adds itself to `cli` here."""
+
+
+_register()
