@@ -30,7 +30,12 @@ def token(role: str, subject: str, org: str, expert: str) -> None:
 
 
 def _register() -> None:
-    """Command groups live in modules of their own; each adds itself to `cli` here."""
+    """Command groups live in modules of their own, each exporting `commands`."""
+    from grantflow_cli import events, operations
+
+    for module in (events, operations):
+        for command in module.commands:
+            cli.add_command(command)
 
 
 _register()
