@@ -166,6 +166,15 @@ ROUTES: tuple[Route, ...] = (
         "Open a DRAFT competition for applications",
         tag="Competitions",
     ),
+    Route(
+        "POST",
+        "/v1/competitions/{id}:close",
+        f"{APPLICATIONS}.CloseCompetition",
+        FUNDER,
+        "Close an OPEN competition now (before its deadline, with a reason)",
+        body="*",
+        tag="Competitions",
+    ),
     # ---- organisations ----
     Route(
         "POST",

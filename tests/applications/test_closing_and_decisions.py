@@ -11,18 +11,19 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from grantflow.applications.v1 import applications_pb2
 from grantflow.applications.v1 import applications_service_pb2 as pb
-from grantflow.events.v1 import awards_pb2
+from grantflow.events.v1 import awards_pb2, competitions_pb2
 from grantflow_applications.adapters.tables import messaging
 from grantflow_applications.api.closing import CompetitionCloser
 from grantflow_runtime import catalogue
 from grantflow_runtime.bus import connect
 from grantflow_runtime.events import cloudevent_headers, new_event_id
+from grantflow_runtime.grpc_client import field_violations
 from grantflow_runtime.outbox import Outbox
 from sqlalchemy import select
 
 from tests.applications.fixtures import Running, applicant, running
 from tests.applications.helpers import application_message, rub
-from tests.conftest import ADMIN, as_
+from tests.conftest import ADMIN, FUNDER, OTHER_FUNDER, as_
 
 __all__ = ["running"]
 pytestmark = pytest.mark.asyncio
@@ -74,6 +75,59 @@ async def test_not_before_the_deadline(running: Running) -> None:
     await submitted_application(running)
     closer = CompetitionCloser(
         running.host.db, Outbox(messaging.outbox, source="t"), clock=lambda: datetime.now(UTC)
+    )
+    assert await closer.close_due() == 0
+
+
+async def test_a_funder_closes_early_only_with_a_reason(running: Running) -> None:
+    application = await submitted_application(running)
+    cid = application.competition_id
+    with pytest.raises(grpc.aio.AioRpcError) as unexplained:
+        await running.stub.CloseCompetition(
+            pb.CloseCompetitionRequest(id=cid, early_close_reason="  "), metadata=as_(FUNDER)
+        )
+    assert field_violations(unexplained.value) == [
+        ("early_close_reason", "is required to close before closes_at")
+    ]
+    for stranger, competition_id in ((OTHER_FUNDER, cid), (FUNDER, "no-such-competition")):
+        with pytest.raises(grpc.aio.AioRpcError) as foreign:
+            await running.stub.CloseCompetition(
+                pb.CloseCompetitionRequest(id=competition_id, early_close_reason="budget cut"),
+                metadata=as_(stranger),
+            )
+        assert foreign.value.details() == f"competition {competition_id} not found"
+    closed = await running.stub.CloseCompetition(
+        pb.CloseCompetitionRequest(id=cid, early_close_reason="The budget was cut."),
+        metadata=as_(FUNDER),
+    )
+    assert closed.state == closed.STATE_CLOSED
+    reviewed = await running.stub.GetApplication(
+        pb.GetApplicationRequest(id=application.id), metadata=as_(ADMIN)
+    )
+    assert reviewed.state == S.STATE_UNDER_REVIEW
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await running.stub.CloseCompetition(
+            pb.CloseCompetitionRequest(id=cid, early_close_reason="twice"), metadata=as_(FUNDER)
+        )
+    assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    async with running.host.db.reading() as session:
+        payloads = list(
+            (
+                await session.execute(
+                    select(messaging.outbox.c.payload).where(
+                        messaging.outbox.c.subject == "grantflow.competitions.closed"
+                    )
+                )
+            ).scalars()
+        )
+    events = [competitions_pb2.CompetitionClosed.FromString(p) for p in payloads]
+    assert [(e.early_close_reason, e.submitted_applications) for e in events] == [
+        ("The budget was cut.", 1)
+    ]
+    # The scheduler finds nothing left to close at the deadline.
+    after = closed.closes_at.ToDatetime(tzinfo=UTC) + timedelta(seconds=1)
+    closer = CompetitionCloser(
+        running.host.db, Outbox(messaging.outbox, source="t"), clock=lambda: after
     )
     assert await closer.close_due() == 0
 

@@ -107,6 +107,22 @@ def test_cannot_open_after_the_deadline() -> None:
     assert caught.value.reason == "DEADLINE_PASSED"
 
 
+def test_closing_now_needs_a_reason_only_before_the_deadline() -> None:
+    opened = Competition.create(id="c1", owner="f", terms=terms(), now=NOW).open(NOW)
+    early = NOW + timedelta(days=1)
+    with pytest.raises(InvalidArgument) as unexplained:
+        opened.close_now(early, "")
+    assert [v.field for v in unexplained.value.violations] == ["early_close_reason"]
+    with pytest.raises(InvalidArgument):
+        opened.close_now(early, "x" * 1001)
+    assert opened.close_now(early, "budget cut").state is CompetitionState.CLOSED
+    late = opened.closes_at + timedelta(seconds=1)
+    closed = opened.close_now(late, "")
+    assert closed.state is CompetitionState.CLOSED and closed.closes_at == opened.closes_at
+    with pytest.raises(FailedPrecondition):
+        closed.close_now(late, "again")
+
+
 def test_local_deadline_keeps_the_competitions_zone() -> None:
     c = Competition.create(id="c1", owner="f", terms=terms(time_zone="Asia/Vladivostok"), now=NOW)
     assert c.local_deadline().utcoffset() == timedelta(hours=10)

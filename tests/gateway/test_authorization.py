@@ -181,6 +181,21 @@ def _(a: Actor) -> Cases:
     )
 
 
+@entry("CloseCompetition")
+def _(a: Actor) -> Cases:
+    # Own: the decided one (409), so no open competition closes under the others' checks.
+    def close(competition: str) -> Req:
+        return Req("POST", f"/v1/competitions/{competition}:close", json={"earlyCloseReason": "x"})
+
+    return Cases(
+        own=close(a.mine.competition),
+        pairs=(
+            both(a, lambda s: close(s.open_competition)),
+            both(a, lambda s: close(s.draft_competition)),
+        ),
+    )
+
+
 # ---- organisations ----
 
 

@@ -11,11 +11,13 @@ from grantflow_runtime import catalogue
 from grantflow_runtime.db import Database
 from grantflow_runtime.logs import get_logger
 from grantflow_runtime.outbox import Outbox
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_applications.adapters.applications_repo import ApplicationRepository
 from grantflow_applications.adapters.competitions_repo import CompetitionRepository
 from grantflow_applications.api import events
 from grantflow_applications.api.base import Clock, utcnow
+from grantflow_applications.domain.competitions import Competition
 
 log = get_logger(__name__)
 
@@ -60,26 +62,43 @@ class CompetitionCloser:
         now = self.clock()
         async with self.db.transaction() as session:
             competitions = CompetitionRepository(session)
-            applications = ApplicationRepository(session)
             due = await competitions.due_to_close(now, BATCH)
             for competition in due:
-                closed = competition.close(now)
-                await competitions.save(closed)
-                submitted = await applications.submitted_in(competition.id)
-                for application in submitted:
-                    reviewed = application.start_review(now)
-                    await applications.save(application, reviewed, author="system:closing")
-                    await self.outbox.add(
-                        session,
-                        catalogue.APPLICATION_STATUS_CHANGED,
-                        events.status_changed(application.state, reviewed),
-                    )
-                await self.outbox.add(
-                    session,
-                    catalogue.COMPETITION_CLOSED,
-                    events.competition_closed(closed, closed_at=now, submitted=len(submitted)),
-                )
-                log.info(
-                    "competition closed", competition_id=competition.id, submitted=len(submitted)
-                )
+                await record_closing(session, self.outbox, competition.close(now), now=now)
         return len(due)
+
+
+async def record_closing(
+    session: AsyncSession,
+    outbox: Outbox,
+    closed: Competition,
+    *,
+    now: datetime,
+    early_reason: str = "",
+) -> None:
+    """Store a competition that just closed, put its submitted applications under review, and
+    announce both, in the caller's transaction."""
+    applications = ApplicationRepository(session)
+    await CompetitionRepository(session).save(closed)
+    submitted = await applications.submitted_in(closed.id)
+    for application in submitted:
+        reviewed = application.start_review(now)
+        await applications.save(application, reviewed, author="system:closing")
+        await outbox.add(
+            session,
+            catalogue.APPLICATION_STATUS_CHANGED,
+            events.status_changed(application.state, reviewed),
+        )
+    await outbox.add(
+        session,
+        catalogue.COMPETITION_CLOSED,
+        events.competition_closed(
+            closed, closed_at=now, submitted=len(submitted), early_reason=early_reason
+        ),
+    )
+    log.info(
+        "competition closed",
+        competition_id=closed.id,
+        submitted=len(submitted),
+        early=bool(early_reason),
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_applications.adapters.competitions_repo import CompetitionRepository
 from grantflow_applications.api.base import Methods, required_id
+from grantflow_applications.api.closing import record_closing
 from grantflow_applications.api.mapping import (
     COMPETITION_STATES_IN,
     competition_opened,
@@ -132,3 +133,24 @@ class CompetitionMethods(Methods):
             await repo.save(opened)
             await self.outbox.add(session, catalogue.COMPETITION_OPENED, competition_opened(opened))
         return competition_to_proto(opened)
+
+    async def CloseCompetition(
+        self, request: pb.CloseCompetitionRequest, context: Any
+    ) -> competitions_pb2.Competition:
+        identity = require(Role.FUNDER, Role.ADMIN)
+        competition_id = required_id(request.id, "id")
+        now = self.clock()
+        async with self.db.transaction() as session:
+            competition = await CompetitionRepository(session).get(competition_id, for_update=True)
+            if competition is None or not manages_competition(identity, competition):
+                raise NotFound(f"competition {competition_id} not found")
+            early = now < competition.closes_at
+            closed = competition.close_now(now, request.early_close_reason)
+            await record_closing(
+                session,
+                self.outbox,
+                closed,
+                now=now,
+                early_reason=request.early_close_reason.strip() if early else "",
+            )
+        return competition_to_proto(closed)

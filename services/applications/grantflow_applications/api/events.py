@@ -95,11 +95,12 @@ def status_changed(before: ApplicationState, after: Application) -> ev.Applicati
 
 
 def competition_closed(
-    c: Competition, *, closed_at: datetime, submitted: int
+    c: Competition, *, closed_at: datetime, submitted: int, early_reason: str = ""
 ) -> competition_events.CompetitionClosed:
     return competition_events.CompetitionClosed(
         competition_id=c.id,
         closes_at=to_timestamp(c.closes_at),
         closed_at=to_timestamp(closed_at),
         submitted_applications=submitted,
+        early_close_reason=early_reason,
     )

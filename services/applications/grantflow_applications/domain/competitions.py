@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grantflow_runtime.errors import FailedPrecondition, Violations
+from grantflow_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument, Violations
 from grantflow_runtime.money import RUB, Money
 
 from grantflow_applications.domain.applications import CofinancingType
@@ -19,6 +19,7 @@ from grantflow_applications.domain.regions import REGIONS
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
+MAX_EARLY_CLOSE_REASON = 1000
 # Long-term projects of the national programme run up to 36 months.
 MAX_PROJECT_MONTHS = 36
 # National defaults (shared DOMAIN.md): registered 12 months before the deadline, 6 months for
@@ -292,6 +293,34 @@ class Competition:
         if now < self.closes_at:
             raise FailedPrecondition("closes_at has not come yet", reason="NOT_DUE")
         return replace(self, state=CompetitionState.CLOSED, updated_at=now)
+
+    def close_now(self, now: datetime, early_reason: str) -> Competition:
+        """OPEN -> CLOSED at a funder's word. Past the deadline it is the scheduler's close, sooner;
+        before it, the funder must say why (applicants planned for the announced deadline)."""
+        if self.state is CompetitionState.OPEN and now < self.closes_at:
+            reason = early_reason.strip()
+            if not reason:
+                raise InvalidArgument(
+                    [
+                        FieldViolation(
+                            "early_close_reason",
+                            "is required to close before closes_at",
+                            "required",
+                        )
+                    ]
+                )
+            if len(reason) > MAX_EARLY_CLOSE_REASON:
+                raise InvalidArgument(
+                    [
+                        FieldViolation(
+                            "early_close_reason",
+                            f"must be at most {MAX_EARLY_CLOSE_REASON} characters",
+                            "max_len",
+                        )
+                    ]
+                )
+            return replace(self, state=CompetitionState.CLOSED, updated_at=now)
+        return self.close(now)
 
     def open(self, now: datetime) -> Competition:
         """DRAFT -> OPEN. Opening after the deadline would announce a call nobody can answer."""

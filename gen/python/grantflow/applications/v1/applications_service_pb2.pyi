@@ -167,6 +167,29 @@ class OpenCompetitionRequest(_message.Message):
 Global___OpenCompetitionRequest: _TypeAlias = OpenCompetitionRequest  # noqa: Y015
 
 @_typing.final
+class CloseCompetitionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    EARLY_CLOSE_REASON_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    early_close_reason: _builtins.str
+    """Why the competition closes before its deadline; required then, ignored after it."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        early_close_reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["early_close_reason", b"early_close_reason", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseCompetitionRequest: _TypeAlias = CloseCompetitionRequest  # noqa: Y015
+
+@_typing.final
 class CreateOrganisationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

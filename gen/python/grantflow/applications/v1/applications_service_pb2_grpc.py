@@ -63,6 +63,11 @@ class ApplicationsServiceStub:
                 request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.SerializeToString,
                 response_deserializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
                 _registered_method=True)
+        self.CloseCompetition = channel.unary_unary(
+                '/grantflow.applications.v1.ApplicationsService/CloseCompetition',
+                request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CloseCompetitionRequest.SerializeToString,
+                response_deserializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+                _registered_method=True)
         self.CreateOrganisation = channel.unary_unary(
                 '/grantflow.applications.v1.ApplicationsService/CreateOrganisation',
                 request_serializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CreateOrganisationRequest.SerializeToString,
@@ -154,6 +159,14 @@ class ApplicationsServiceServicer:
 
     def OpenCompetition(self, request, context):
         """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseCompetition(self, request, context):
+        """Closes an OPEN competition now (CompetitionClosed). Its deadline closes it by itself; before
+        the deadline, closing needs a reason, which the event carries. Its owner and admins only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -262,6 +275,11 @@ def add_ApplicationsServiceServicer_to_server(servicer, server):
             'OpenCompetition': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenCompetition,
                     request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.FromString,
+                    response_serializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.SerializeToString,
+            ),
+            'CloseCompetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseCompetition,
+                    request_deserializer=grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CloseCompetitionRequest.FromString,
                     response_serializer=grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.SerializeToString,
             ),
             'CreateOrganisation': grpc.unary_unary_rpc_method_handler(
@@ -455,6 +473,33 @@ class ApplicationsService:
             target,
             '/grantflow.applications.v1.ApplicationsService/OpenCompetition',
             grantflow_dot_applications_dot_v1_dot_applications__service__pb2.OpenCompetitionRequest.SerializeToString,
+            grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseCompetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.applications.v1.ApplicationsService/CloseCompetition',
+            grantflow_dot_applications_dot_v1_dot_applications__service__pb2.CloseCompetitionRequest.SerializeToString,
             grantflow_dot_applications_dot_v1_dot_competitions__pb2.Competition.FromString,
             options,
             channel_credentials,

@@ -46,6 +46,10 @@ class ApplicationsServiceStub:
     """Changes a DRAFT competition. Its owner and admins only."""
     OpenCompetition: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.OpenCompetitionRequest, _competitions_pb2.Competition]
     """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+    CloseCompetition: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.CloseCompetitionRequest, _competitions_pb2.Competition]
+    """Closes an OPEN competition now (CompetitionClosed). Its deadline closes it by itself; before
+    the deadline, closing needs a reason, which the event carries. Its owner and admins only.
+    """
     CreateOrganisation: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.CreateOrganisationRequest, _organisations_pb2.Organisation]
     """Registers an applicant organisation. Its INN must be new."""
     GetOrganisation: _grpc.UnaryUnaryMultiCallable[_applications_service_pb2.GetOrganisationRequest, _organisations_pb2.Organisation]
@@ -84,6 +88,10 @@ class ApplicationsServiceAsyncStub(ApplicationsServiceStub):
     """Changes a DRAFT competition. Its owner and admins only."""
     OpenCompetition: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.OpenCompetitionRequest, _competitions_pb2.Competition]  # type: ignore[assignment]
     """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+    CloseCompetition: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.CloseCompetitionRequest, _competitions_pb2.Competition]  # type: ignore[assignment]
+    """Closes an OPEN competition now (CompetitionClosed). Its deadline closes it by itself; before
+    the deadline, closing needs a reason, which the event carries. Its owner and admins only.
+    """
     CreateOrganisation: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.CreateOrganisationRequest, _organisations_pb2.Organisation]  # type: ignore[assignment]
     """Registers an applicant organisation. Its INN must be new."""
     GetOrganisation: _aio.UnaryUnaryMultiCallable[_applications_service_pb2.GetOrganisationRequest, _organisations_pb2.Organisation]  # type: ignore[assignment]
@@ -149,6 +157,16 @@ class ApplicationsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_competitions_pb2.Competition, _abc.Awaitable[_competitions_pb2.Competition]]:
         """Moves a DRAFT competition to OPEN and announces it (CompetitionOpened)."""
+
+    @_abc_1.abstractmethod
+    def CloseCompetition(
+        self,
+        request: _applications_service_pb2.CloseCompetitionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_competitions_pb2.Competition, _abc.Awaitable[_competitions_pb2.Competition]]:
+        """Closes an OPEN competition now (CompetitionClosed). Its deadline closes it by itself; before
+        the deadline, closing needs a reason, which the event carries. Its owner and admins only.
+        """
 
     @_abc_1.abstractmethod
     def CreateOrganisation(

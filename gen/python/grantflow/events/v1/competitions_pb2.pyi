@@ -125,9 +125,12 @@ class CompetitionClosed(_message.Message):
     CLOSES_AT_FIELD_NUMBER: _builtins.int
     CLOSED_AT_FIELD_NUMBER: _builtins.int
     SUBMITTED_APPLICATIONS_FIELD_NUMBER: _builtins.int
+    EARLY_CLOSE_REASON_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     submitted_applications: _builtins.int
     """Applications submitted and now under review."""
+    early_close_reason: _builtins.str
+    """Set when the funder closed the competition before closes_at, saying why."""
     @_builtins.property
     def closes_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -139,10 +142,11 @@ class CompetitionClosed(_message.Message):
         closes_at: _timestamp_pb2.Timestamp | None = ...,
         closed_at: _timestamp_pb2.Timestamp | None = ...,
         submitted_applications: _builtins.int = ...,
+        early_close_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["closed_at", b"closed_at", "closes_at", b"closes_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed_at", b"closed_at", "closes_at", b"closes_at", "competition_id", b"competition_id", "submitted_applications", b"submitted_applications"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed_at", b"closed_at", "closes_at", b"closes_at", "competition_id", b"competition_id", "early_close_reason", b"early_close_reason", "submitted_applications", b"submitted_applications"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
