@@ -31,9 +31,9 @@ def token(role: str, subject: str, org: str, expert: str) -> None:
 
 def _register() -> None:
     """Command groups live in modules of their own, each exporting `commands`."""
-    from grantflow_cli import events, operations
+    from grantflow_cli import demo, events, operations
 
-    for module in (events, operations):
+    for module in (events, operations, demo):
         for command in module.commands:
             cli.add_command(command)
 
