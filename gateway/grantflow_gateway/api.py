@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 from grantflow_runtime.config import GatewayLimits
 from grantflow_runtime.context import REQUEST_ID_KEY, Identity, bound
+from grantflow_runtime.errors import Unauthenticated
 from grantflow_runtime.grpc_server import identity_metadata
 from grantflow_runtime.idempotency import MAX_REQUEST_ID
 from grantflow_runtime.logs import get_logger
@@ -61,35 +63,26 @@ class Api:
             identity = self._authenticate(request)
             self.limiter.check(f"sub:{identity.subject}")
             if identity.role not in route.roles:
+                what = route.summary[0].lower() + route.summary[1:]
                 raise Problem(
                     403,
-                    f"role {identity.role.value} may not {route.summary[0].lower()}{route.summary[1:]}",
+                    f"role {identity.role.value} may not {what}",
                     reason="ROLE_NOT_ALLOWED",
                     code="PERMISSION_DENIED",
                 )
-            call_id = _idempotency_key(request) if route.idempotent_create else None
-            if call_id:
-                request_id = call_id
-            body = await self._body(request, route)
+            # A create's idempotency key is its request id too, so a retry logs as the same call.
+            idempotency_key = _idempotency_key(request) if route.idempotent_create else None
+            request_id = idempotency_key or request_id
             with bound(request_id, identity):
                 message = build_request(
                     route,
                     path_values=values,
                     query=request.query_params.multi_items(),
-                    body=body,
-                    request_id=call_id or uuid.uuid4().hex,
+                    body=await self._body(request),
+                    request_id=idempotency_key or uuid.uuid4().hex,
                     max_page_size=self.limits.max_page_size,
                 )
-                try:
-                    reply = await self.upstreams.call(
-                        route,
-                        message,
-                        metadata=((REQUEST_ID_KEY, request_id), *identity_metadata(identity)),
-                        timeout=self.limits.upstream_timeout_s,
-                    )
-                except grpc.aio.AioRpcError as exc:
-                    raise from_rpc_error(exc, request_id=request_id) from None
-            response = _success(route, reply)
+                response = _success(route, await self._call(route, message, identity, request_id))
         except Problem as problem:
             response = problem.response(request_id=request_id, instance=request.url.path)
         response.headers[REQUEST_ID_HEADER] = request_id
@@ -105,25 +98,39 @@ class Api:
         )
         return response
 
+    async def _call(
+        self, route: Route, message: Message, identity: Identity, request_id: str
+    ) -> Message:
+        try:
+            return await self.upstreams.call(
+                route,
+                message,
+                metadata=((REQUEST_ID_KEY, request_id), *identity_metadata(identity)),
+                timeout=self.limits.upstream_timeout_s,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, request_id=request_id) from None
+
     def _authenticate(self, request: Request) -> Identity:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if not header:
             # Callers without a token share one bucket per address, so probing is limited too.
-            self.limiter.check(f"addr:{request.client.host if request.client else '?'}")
+            self._limit_address(request)
             raise unauthenticated("a bearer token is required", reason="TOKEN_MISSING")
         if scheme.lower() != "bearer" or not token.strip():
+            self._limit_address(request)
             raise unauthenticated("the Authorization header must be 'Bearer <token>'")
         try:
             return verify(token.strip(), self.key)
-        except Exception as exc:  # Unauthenticated from verify; anything else is a bad token too
-            self.limiter.check(f"addr:{request.client.host if request.client else '?'}")
-            reason = getattr(exc, "reason", "INVALID_TOKEN")
-            raise unauthenticated(
-                getattr(exc, "message", "the bearer token is invalid"), reason
-            ) from None
+        except Unauthenticated as exc:
+            self._limit_address(request)
+            raise unauthenticated(exc.message, exc.reason) from None
 
-    async def _body(self, request: Request, route: Route) -> Any:
+    def _limit_address(self, request: Request) -> None:
+        self.limiter.check(f"addr:{request.client.host if request.client else '?'}")
+
+    async def _body(self, request: Request) -> Any:
         raw = await read_capped(
             request.headers.get("content-length"), request.stream(), self.limits.max_body_bytes
         )
