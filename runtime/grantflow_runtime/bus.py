@@ -6,7 +6,7 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from grantflow_runtime.config import StreamConfig as StreamSettings
 from grantflow_runtime.logs import get_logger
@@ -47,12 +47,26 @@ async def connect(url: str, *, name: str) -> NATS:
     )
 
 
+class StreamProvisioningError(RuntimeError):
+    """The server refused the stream settings (for example, less storage than the cap asks)."""
+
+
+def dead_letter_max_bytes(events_max_bytes: int) -> int:
+    # Dead letters are rare and an operator's work list; a tenth of the events' cap is plenty.
+    return max(events_max_bytes // 10, 64 * 2**20)
+
+
 async def ensure_streams(js: JetStreamContext, settings: StreamSettings) -> None:
-    """Create or update the event stream and its dead-letter stream; safe to call from every replica."""
+    """Create or update the event stream and its dead-letter stream; safe to call from every replica.
+
+    Retention is by age, so a subscriber can replay up to `max_age` back. The byte cap refuses new
+    messages rather than dropping old ones (discard NEW): a full stream makes the relays keep
+    events in their outboxes and retry, instead of silently losing events nobody has read yet.
+    """
     common = {
         "storage": StorageType.FILE,
         "retention": RetentionPolicy.LIMITS,
-        "discard": DiscardPolicy.OLD,
+        "discard": DiscardPolicy.NEW,
         "num_replicas": settings.replicas,
         "max_age": settings.max_age_s,
         "duplicate_window": settings.duplicate_window_s,
@@ -62,19 +76,29 @@ async def ensure_streams(js: JetStreamContext, settings: StreamSettings) -> None
             name=settings.name,
             description="Grantflow domain events",
             subjects=[EVENTS_SUBJECTS],
+            max_bytes=settings.max_bytes,
             **common,  # type: ignore[arg-type]
         ),
         StreamConfig(
             name=dead_letter_stream(settings.name),
             description="Grantflow events that a consumer gave up on, with the error",
             subjects=[f"{DEAD_LETTER_PREFIX}.>"],
+            max_bytes=dead_letter_max_bytes(settings.max_bytes),
             **common,  # type: ignore[arg-type]
         ),
     ):
         try:
-            await js.stream_info(config.name or "")
-        except NotFoundError:
-            await js.add_stream(config)
-            log.info("stream created", stream=config.name)
-        else:
-            await js.update_stream(config)
+            try:
+                await js.stream_info(config.name or "")
+            except NotFoundError:
+                await js.add_stream(config)
+                log.info("stream created", stream=config.name)
+            else:
+                await js.update_stream(config)
+        except APIError as exc:
+            raise StreamProvisioningError(
+                f"NATS refused stream {config.name} (max {config.max_bytes} bytes, "
+                f"{settings.replicas} replica(s)): {exc.description}; lower "
+                "GRANTFLOW_STREAM_MAX_GIB or GRANTFLOW_STREAM_REPLICAS, or give JetStream more "
+                "storage"
+            ) from exc

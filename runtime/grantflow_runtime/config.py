@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GRANTFLOW_STREAM_REPLICAS", "1", "Stream replicas (3 on a NATS cluster)."),
     Setting("GRANTFLOW_STREAM_MAX_AGE_DAYS", "365", "How long events stay replayable."),
     Setting("GRANTFLOW_STREAM_DUPLICATE_WINDOW_S", "7200", "JetStream de-duplication window."),
+    Setting(
+        "GRANTFLOW_STREAM_MAX_GIB",
+        "10",
+        "Storage cap of the event stream (the dead-letter stream gets a tenth); when full, "
+        "publishing waits in the outboxes rather than dropping unread events. See docs/events.md.",
+    ),
     *(
         Setting(
             f"GRANTFLOW_{svc.upper()}_DATABASE_URL",
@@ -145,6 +151,7 @@ class StreamConfig:
     replicas: int
     max_age_s: float
     duplicate_window_s: float
+    max_bytes: int
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,7 @@ class Config:
                 replicas=integer("GRANTFLOW_STREAM_REPLICAS", 1),
                 max_age_s=integer("GRANTFLOW_STREAM_MAX_AGE_DAYS", 1) * 86400.0,
                 duplicate_window_s=number("GRANTFLOW_STREAM_DUPLICATE_WINDOW_S"),
+                max_bytes=integer("GRANTFLOW_STREAM_MAX_GIB", 1) * 2**30,
             ),
             database_urls=database_urls,
             grpc_host=raw("GRANTFLOW_GRPC_HOST"),

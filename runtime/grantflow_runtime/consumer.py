@@ -32,6 +32,8 @@ DLQ_CONSUMER_HEADER = "Grantflow-Dlq-Consumer"
 DLQ_SUBJECT_HEADER = "Grantflow-Dlq-Subject"
 DLQ_SEQUENCE_HEADER = "Grantflow-Dlq-Stream-Sequence"
 DLQ_DELIVERIES_HEADER = "Grantflow-Dlq-Deliveries"
+# On an event sent back from the dead letters (`grantflow events dlq redrive`): where it came from.
+REDRIVEN_FROM_HEADER = "Grantflow-Redriven-From"
 
 
 @dataclass(frozen=True)

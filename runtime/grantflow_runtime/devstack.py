@@ -205,6 +205,24 @@ def _gateway_check(gateway: str, config: Config) -> str:
     return f"GET /v1/competitions as dev-admin: ok ({len(listed['competitions'])} competition(s))"
 
 
+async def _run_demo(gateway: str, organisations: int | None, stop: asyncio.Event) -> int:
+    """`grantflow demo` against the gateway: seeds a realistic round once, then only summarises.
+    A child process, so the launcher stays free of the command line's code; Ctrl-C stops it."""
+    _say("Demo round (make run DEMO=0 skips it):")
+    command = [sys.executable, "-m", "grantflow_cli.main", "demo", "--gateway", gateway]
+    if organisations is not None:
+        command += ["--organisations", str(organisations)]
+    child = await asyncio.create_subprocess_exec(*command)
+    waiting = asyncio.ensure_future(child.wait())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not waiting.done():
+        child.terminate()
+        await waiting
+    return child.returncode if child.returncode is not None else 1
+
+
 def _write_dev_tokens(config: Config) -> Path:
     """Development tokens for each role, as shell assignments a person can `source`."""
     tokens = dev_tokens(key_from_config(config))
@@ -247,6 +265,8 @@ async def main_async(args: argparse.Namespace) -> int:
             f"  event path  applications -> outbox -> JetStream -> scoring: ok ({took * 1000:.0f} ms)"
         )
         _say(f"  over HTTP   {_gateway_check(gateway, config)}")
+        if args.demo and await _run_demo(gateway, args.demo_organisations, stop) != 0:
+            _say("the demo round failed; the system keeps running (see above)")
         if args.once:
             return 0
         _say("Running. Ctrl-C stops everything; the data stays for the next run.")
@@ -268,6 +288,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="grantflow-devstack", description=__doc__)
     parser.add_argument(
         "--once", action="store_true", help="start, check, then stop (for tests and CI)"
+    )
+    parser.add_argument(
+        "--no-demo",
+        dest="demo",
+        action="store_false",
+        help="do not run the demo round (it seeds an empty system once, then only summarises)",
+    )
+    parser.add_argument(
+        "--demo-organisations",
+        type=int,
+        default=None,
+        help="how many organisations the demo round registers (its default otherwise)",
     )
     sys.exit(asyncio.run(main_async(parser.parse_args())))
 

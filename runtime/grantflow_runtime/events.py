@@ -54,6 +54,11 @@ def new_event_id() -> str:
     return str(uuid.uuid4())
 
 
+def source_for(service: str) -> str:
+    """The CloudEvents source of the events a service produces, for example "grantflow/scoring"."""
+    return f"grantflow/{service}"
+
+
 def cloudevent_headers(
     spec: EventSpec[M], *, event_id: str, source: str, time: datetime, request_id: str
 ) -> dict[str, str]:

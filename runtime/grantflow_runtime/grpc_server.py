@@ -26,6 +26,7 @@ from grantflow_runtime.errors import (
     Unauthenticated,
 )
 from grantflow_runtime.logs import get_logger
+from grantflow_runtime.textcheck import nul_violations
 
 log = get_logger(__name__)
 
@@ -142,6 +143,9 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
             with bound(request_id, identity):
                 await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
                 try:
+                    refused = nul_violations(request)
+                    if refused:
+                        raise InvalidArgument(refused)
                     response = await inner(request, context)
                 except DomainError as exc:
                     status = rich_status(exc, service=service)

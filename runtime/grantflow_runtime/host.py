@@ -18,6 +18,7 @@ from grantflow_runtime.bus import connect, ensure_streams
 from grantflow_runtime.config import Config
 from grantflow_runtime.consumer import EventConsumer, Subscription
 from grantflow_runtime.db import Database
+from grantflow_runtime.events import source_for
 from grantflow_runtime.grpc_server import GrpcServer
 from grantflow_runtime.logs import get_logger
 from grantflow_runtime.messaging_tables import MessagingTables
@@ -82,7 +83,7 @@ class ServiceHost:
         self.nc = await connect(self.config.nats_url, name=f"grantflow-{d.name}")
         self.js = self.nc.jetstream()
         await ensure_streams(self.js, self.config.stream)
-        outbox = Outbox(d.messaging.outbox, source=f"grantflow/{d.name}")
+        outbox = Outbox(d.messaging.outbox, source=source_for(d.name))
         parts = d.build(ServiceContext(self.config, self.db, outbox))
         self.server = GrpcServer(
             name=d.name, config=self.config, port=self.requested_port, register=parts.register

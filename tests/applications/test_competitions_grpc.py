@@ -280,3 +280,13 @@ async def test_eligibility_rules_round_trip(stub: pb_grpc.ApplicationsServiceAsy
         "competition.eligible_region_codes[0]",
         "competition.direction_quotas[0].direction_code",
     }
+
+
+async def test_a_nul_character_is_invalid_not_an_internal_error(
+    stub: pb_grpc.ApplicationsServiceAsyncStub,
+) -> None:
+    # PostgreSQL refuses NUL in text; the server refuses it first, naming the field.
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetCompetition(pb.GetCompetitionRequest(id="a\x00b"), metadata=as_(FUNDER))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(caught.value) == [("id", "must not contain the NUL character")]
