@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
+from grantflow_runtime.audit import verify_service
+from grantflow_runtime.config import Config
 from grantflow_runtime.context import Role
 from grantflow_runtime.tokens import TOKEN_ROLES
 
@@ -29,6 +33,22 @@ def token(role: str, subject: str, org: str, expert: str) -> None:
     click.echo(dev_token(Role(role), subject, organisation_id=org, expert_id=expert))
 
 
+@cli.command("audit-verify")
+@click.argument("service", type=click.Choice(["scoring", "impact"]))
+def audit_verify(service: str) -> None:
+    """Check a service's hash-chained audit log in its database (GRANTFLOW_<SERVICE>_DATABASE_URL);
+    exits 1 and names the first broken entry if any row was edited or removed."""
+    try:
+        result = asyncio.run(verify_service(Config.from_env().database_url(service)))
+    except LookupError as exc:
+        raise click.ClickException(f"{service}: {exc}") from None
+    if result.intact:
+        click.echo(f"{service}: audit log intact, {result.entries} entries, head {result.head}")
+        return
+    click.echo(f"{service}: audit log BROKEN at entry {result.broken_at}: {result.problem}")
+    raise SystemExit(1)
+
+
 def _register() -> None:
     """Command groups live in modules of their own, each exporting `commands`."""
     from grantflow_cli import demo, events, operations
@@ -39,3 +59,7 @@ def _register() -> None:
 
 
 _register()
+
+
+if __name__ == "__main__":
+    cli()
