@@ -85,7 +85,8 @@ class Gateway:
         items: list[dict[str, Any]] = []
         token = ""
         while True:
-            page = self.get(path, pageSize=500, pageToken=token, **params)
+            # 100 stays under any sensible GRANTFLOW_GATEWAY_MAX_PAGE_SIZE.
+            page = self.get(path, pageSize=100, pageToken=token, **params)
             items.extend(page.get(field, []))
             token = page.get("nextPageToken", "")
             if not token:

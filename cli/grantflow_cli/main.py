@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import click
-from grantflow_runtime.audit import verify_service
-from grantflow_runtime.config import Config
 from grantflow_runtime.context import Role
 from grantflow_runtime.tokens import TOKEN_ROLES
 
@@ -38,6 +36,10 @@ def token(role: str, subject: str, org: str, expert: str) -> None:
 def audit_verify(service: str) -> None:
     """Check a service's hash-chained audit log in its database (GRANTFLOW_<SERVICE>_DATABASE_URL);
     exits 1 and names the first broken entry if any row was edited or removed."""
+    # Imported here: SQLAlchemy is heavy, and no other command needs it.
+    from grantflow_runtime.audit import verify_service
+    from grantflow_runtime.config import Config
+
     try:
         result = asyncio.run(verify_service(Config.from_env().database_url(service)))
     except LookupError as exc:

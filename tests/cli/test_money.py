@@ -1,0 +1,72 @@
+"""Roubles as operators write them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from grantflow_cli.ops.money import (
+    MoneyError,
+    format_roubles,
+    kopecks_of,
+    money_json,
+    parse_roubles,
+    roubles,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "kopecks"),
+    [
+        (1_500_000, 150_000_000),
+        (0, 0),
+        (1500000.5, 150_000_050),
+        (0.1, 10),
+        (Decimal("12.34"), 1234),
+        ("1500000", 150_000_000),
+        ("1 500 000", 150_000_000),
+        ("1\u00a0500\u00a0000", 150_000_000),  # no-break spaces, as spreadsheets copy them
+        ("1\u202f500\u202f000,50", 150_000_050),
+        ("1 500 000.5", 150_000_050),
+        ("  250 000 ₽ ", 25_000_000),
+        ("250000 руб.", 25_000_000),
+        ("250 000 RUB", 25_000_000),
+        ("999", 99_900),
+    ],
+)
+def test_amounts_in_the_forms_people_write(written: Any, kopecks: int) -> None:
+    assert parse_roubles(written) == kopecks
+
+
+@pytest.mark.parametrize(
+    ("written", "complaint"),
+    [
+        (-5, "negative"),
+        ("-5", "negative"),
+        ("1,500,000", "is not an amount"),
+        ("1.500.000", "is not an amount"),
+        ("15 00 000", "is not an amount"),
+        ("1 500 000,505", "is not an amount"),
+        (0.001, "more than two decimal places"),
+        ("a million", "is not an amount"),
+        ("", "is not an amount"),
+        (True, "not true or false"),
+        (None, "must be an amount"),
+        ([1], "must be an amount"),
+        (float("inf"), "finite"),
+    ],
+)
+def test_what_is_not_an_amount_is_refused_with_a_reason(written: Any, complaint: str) -> None:
+    with pytest.raises(MoneyError, match=complaint):
+        parse_roubles(written)
+
+
+def test_money_travels_as_kopecks_in_a_string_and_comes_back_exact() -> None:
+    assert money_json(150_000_050) == {"minorUnits": "150000050", "currencyCode": "RUB"}
+    assert kopecks_of({"minorUnits": "150000050", "currencyCode": "RUB"}) == 150_000_050
+    assert kopecks_of(None) == 0 and kopecks_of({}) == 0
+    assert roubles(150_000_050) == Decimal("1500000.50")
+    assert format_roubles(150_000_050) == "1 500 000.50"
+    assert format_roubles(5) == "0.05"
+    assert format_roubles(-100_000) == "-1 000.00"
