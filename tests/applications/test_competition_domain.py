@@ -123,6 +123,14 @@ def test_closing_now_needs_a_reason_only_before_the_deadline() -> None:
         closed.close_now(late, "again")
 
 
+def test_only_a_closed_competition_is_decided() -> None:
+    opened = Competition.create(id="c1", owner="f", terms=terms(), now=NOW).open(NOW)
+    with pytest.raises(FailedPrecondition):
+        opened.mark_decided(NOW)
+    closed = opened.close_now(opened.closes_at, "")
+    assert closed.mark_decided(opened.closes_at).state is CompetitionState.DECIDED
+
+
 def test_local_deadline_keeps_the_competitions_zone() -> None:
     c = Competition.create(id="c1", owner="f", terms=terms(time_zone="Asia/Vladivostok"), now=NOW)
     assert c.local_deadline().utcoffset() == timedelta(hours=10)

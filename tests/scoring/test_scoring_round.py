@@ -355,6 +355,11 @@ async def test_decision_within_budget_recorded_once_and_applied(
         states.append(await eventually(probe))
     S = applications_pb2.Application
     assert states == [S.STATE_AWARDED, S.STATE_DECLINED, S.STATE_AWARDED]
+    # With every application decided, the competition itself is decided.
+    competition = await r.apps.GetCompetition(
+        apps_pb.GetCompetitionRequest(id=r.competition_id), metadata=as_(ADMIN)
+    )
+    assert competition.state == competition.STATE_DECIDED
 
 
 async def test_withdrawn_application_leaves_scoring(round_: Round) -> None:

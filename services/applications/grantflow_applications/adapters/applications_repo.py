@@ -164,6 +164,14 @@ class ApplicationRepository:
         )
         return [_to_domain(r) for r in (await self.session.execute(query)).scalars()]
 
+    async def undecided_in(self, competition_id: str) -> int:
+        """Applications of the competition still waiting for an award decision."""
+        waiting = (ApplicationState.SUBMITTED.value, ApplicationState.UNDER_REVIEW.value)
+        query = select(func.count()).where(
+            ApplicationRow.competition_id == competition_id, ApplicationRow.state.in_(waiting)
+        )
+        return int(await self.session.scalar(query) or 0)
+
     async def page(
         self,
         *,

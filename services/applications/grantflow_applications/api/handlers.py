@@ -14,8 +14,10 @@ from grantflow_runtime.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_applications.adapters.applications_repo import ApplicationRepository
+from grantflow_applications.adapters.competitions_repo import CompetitionRepository
 from grantflow_applications.api import events
 from grantflow_applications.domain.applications import Application, ApplicationState
+from grantflow_applications.domain.competitions import CompetitionState
 
 log = get_logger(__name__)
 
@@ -35,6 +37,14 @@ class DecisionHandlers:
         at_event: EventEnvelope[Any],
     ) -> None:
         repo = ApplicationRepository(session)
+        # Decisions of one competition take turns on its row (locked before the application's, in
+        # the order closing uses), so the last decision sees none left waiting.
+        seen = await repo.get(application_id)
+        competition = (
+            await CompetitionRepository(session).get(seen.competition_id, for_update=True)
+            if seen is not None
+            else None
+        )
         current = await repo.get(application_id, for_update=True)
         if current is None or current.state not in DECIDABLE:
             # A withdrawn or already decided application keeps its state; scoring is told so by
@@ -57,6 +67,13 @@ class DecisionHandlers:
             catalogue.APPLICATION_STATUS_CHANGED,
             events.status_changed(current.state, after),
         )
+        if (
+            competition is not None
+            and competition.state is CompetitionState.CLOSED
+            and await repo.undecided_in(competition.id) == 0
+        ):
+            await CompetitionRepository(session).save(competition.mark_decided(when))
+            log.info("competition decided", competition_id=competition.id)
 
     async def on_award_decided(
         self, session: AsyncSession, event: EventEnvelope[awards_pb2.AwardDecided]

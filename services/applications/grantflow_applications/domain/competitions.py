@@ -294,6 +294,14 @@ class Competition:
             raise FailedPrecondition("closes_at has not come yet", reason="NOT_DUE")
         return replace(self, state=CompetitionState.CLOSED, updated_at=now)
 
+    def mark_decided(self, now: datetime) -> Competition:
+        """CLOSED -> DECIDED, once every application under review has its award decision."""
+        if self.state is not CompetitionState.CLOSED:
+            raise FailedPrecondition(
+                f"competition is {self.state.value}; only a closed one is decided", reason="STATE"
+            )
+        return replace(self, state=CompetitionState.DECIDED, updated_at=now)
+
     def close_now(self, now: datetime, early_reason: str) -> Competition:
         """OPEN -> CLOSED at a funder's word. Past the deadline it is the scheduler's close, sooner;
         before it, the funder must say why (applicants planned for the announced deadline)."""
