@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from grantflow_runtime.config import Config
 from grantflow_runtime.natsserver import free_port
 from grantflow_runtime.tokens import key_from_config, verify
@@ -29,16 +30,25 @@ def run_once(data_dir: Path, ports: dict[str, int]) -> tuple[int, str, float]:
         env.pop(f"GRANTFLOW_{service.upper()}_DATABASE_URL", None)
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "grantflow_runtime.devstack", "--once"],
+        # A small demo round keeps the test quick while it still runs make run's main job.
+        [
+            sys.executable,
+            "-m",
+            "grantflow_runtime.devstack",
+            "--once",
+            "--demo-organisations",
+            "20",
+        ],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=150,
         check=False,
     )
     return done.returncode, done.stdout + done.stderr, time.monotonic() - started
 
 
+@pytest.mark.timeout(330)
 def test_make_run_brings_everything_up_and_keeps_data(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("nats", "applications", "scoring", "impact", "gateway")}
     code, output, took = run_once(tmp_path / "data", ports)
@@ -48,7 +58,8 @@ def test_make_run_brings_everything_up_and_keeps_data(tmp_path: Path) -> None:
     assert "all services SERVING" in output
     assert "event path  applications -> outbox -> JetStream -> scoring: ok" in output
     assert "over HTTP   GET /v1/competitions as dev-admin: ok (1 competition(s))" in output
-    assert took < 60, f"took {took:.1f}s"
+    assert "Demo round seeded" in output, output
+    assert took < 120, f"took {took:.1f}s"
     tokens = dict(
         line.split("=", 1) for line in (tmp_path / "data" / "dev-tokens.env").read_text().split()
     )
@@ -59,10 +70,16 @@ def test_make_run_brings_everything_up_and_keeps_data(tmp_path: Path) -> None:
     for service in ("applications", "scoring", "impact"):
         assert (tmp_path / "data" / f"{service}.db").exists()
 
-    # A second run reuses the same data: the check's competition is found again, not made twice.
+    with sqlite3.connect(tmp_path / "data" / "applications.db") as db:
+        seeded = db.execute("SELECT count(*) FROM applications").fetchone()
+
+    # A second run reuses the same data: the check's competition and the demo round are found
+    # again, not made twice.
     code, output, _ = run_once(tmp_path / "data", ports)
     assert code == 0, output
+    assert "The demo round was seeded before; nothing was added." in output, output
     with sqlite3.connect(tmp_path / "data" / "applications.db") as db:
-        assert db.execute("SELECT count(*) FROM competitions").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM competitions").fetchone() == (2,)
+        assert db.execute("SELECT count(*) FROM applications").fetchone() == seeded
     with sqlite3.connect(tmp_path / "data" / "scoring.db") as db:
-        assert db.execute("SELECT count(*) FROM panels").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM panels").fetchone() == (2,)

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 import click
 
-commands: list[click.Command] = []
+from grantflow_cli.demo.command import demo
+
+commands: list[click.Command] = [demo]
