@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import nats
+import nats.errors
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NotFoundError
 
 from grantflow_runtime.config import StreamConfig as StreamSettings
 from grantflow_runtime.logs import get_logger
@@ -88,13 +91,7 @@ async def ensure_streams(js: JetStreamContext, settings: StreamSettings) -> None
         ),
     ):
         try:
-            try:
-                await js.stream_info(config.name or "")
-            except NotFoundError:
-                await js.add_stream(config)
-                log.info("stream created", stream=config.name)
-            else:
-                await js.update_stream(config)
+            await _create_or_update(js, config)
         except APIError as exc:
             raise StreamProvisioningError(
                 f"NATS refused stream {config.name} (max {config.max_bytes} bytes, "
@@ -102,3 +99,33 @@ async def ensure_streams(js: JetStreamContext, settings: StreamSettings) -> None
                 "GRANTFLOW_STREAM_MAX_GIB or GRANTFLOW_STREAM_REPLICAS, or give JetStream more "
                 "storage"
             ) from exc
+
+
+# Replicas that start together on a fresh cluster all create the replicated stream at once, and
+# the cluster leaves some of those requests unanswered; asking again settles it.
+CREATE_ATTEMPTS = 6
+STREAM_NAME_IN_USE = 10058  # JetStream's error code
+
+
+async def _create_or_update(js: JetStreamContext, config: StreamConfig) -> None:
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            try:
+                await js.stream_info(config.name or "")
+            except NotFoundError:
+                await js.add_stream(config)
+                log.info("stream created", stream=config.name)
+            else:
+                await js.update_stream(config)
+            return
+        except (nats.errors.TimeoutError, BadRequestError) as exc:
+            # Another replica may have created it between our info and add: name in use.
+            in_use = isinstance(exc, BadRequestError) and exc.err_code == STREAM_NAME_IN_USE
+            if attempt == CREATE_ATTEMPTS or not (
+                in_use or isinstance(exc, nats.errors.TimeoutError)
+            ):
+                raise
+            log.warning(
+                "stream provisioning retried", stream=config.name, attempt=attempt, error=repr(exc)
+            )
+            await asyncio.sleep(0.5 * attempt)

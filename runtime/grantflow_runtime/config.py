@@ -132,6 +132,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Deliveries of a failing event before it is dead-lettered.",
     ),
     Setting(
+        "GRANTFLOW_CONSUMER_BATCH",
+        "32",
+        "Events a consumer fetches at once; smaller spreads a burst across replicas.",
+    ),
+    Setting(
         "GRANTFLOW_CONSUMER_ACK_WAIT_S",
         "30",
         "Seconds a handler has before its event is redelivered.",
@@ -196,6 +201,7 @@ class Config:
     relay_poll_s: float
     consumer_max_deliver: int
     consumer_ack_wait_s: float
+    consumer_batch: int
 
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
@@ -277,4 +283,5 @@ class Config:
             relay_poll_s=number("GRANTFLOW_RELAY_POLL_S"),
             consumer_max_deliver=integer("GRANTFLOW_CONSUMER_MAX_DELIVER", 1),
             consumer_ack_wait_s=number("GRANTFLOW_CONSUMER_ACK_WAIT_S"),
+            consumer_batch=integer("GRANTFLOW_CONSUMER_BATCH", 1),
         )

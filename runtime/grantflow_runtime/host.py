@@ -106,6 +106,7 @@ class ServiceHost:
                 subscriptions=parts.subscriptions,
                 max_deliver=self.config.consumer_max_deliver,
                 ack_wait_s=self.config.consumer_ack_wait_s,
+                batch=self.config.consumer_batch,
             )
             await self.consumer.ensure()
             jobs.append(self.consumer.run)

@@ -19,6 +19,8 @@ from grantflow_runtime.logs import get_logger
 
 log = get_logger(__name__)
 
+MAX_BACKOFF_S = 5.0
+
 
 @dataclass(frozen=True)
 class RoundResult:
@@ -57,6 +59,14 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
+    async def _back_off(self, failures: int) -> None:
+        """Wait longer after each failed round, but at most MAX_BACKOFF_S, and stop waiting when a
+        commit wakes the relay: after NATS fails over, events should not sit out a long back-off."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self._wake.wait(), timeout=min(self.poll_s * 2**failures, MAX_BACKOFF_S)
+            )
+
     async def run(self) -> None:
         """Publish until cancelled: at once after a commit, and every `poll_s` as a fallback."""
         failures = 0
@@ -69,11 +79,11 @@ class OutboxRelay:
             except Exception:
                 failures += 1
                 log.exception("outbox relay round failed", consecutive_failures=failures)
-                await asyncio.sleep(min(self.poll_s * 2**failures, 30.0))
+                await self._back_off(failures)
                 continue
             failures = 0 if result.failed == 0 else failures + 1
             if result.failed:
-                await asyncio.sleep(min(self.poll_s * 2**failures, 30.0))
+                await self._back_off(failures)
             elif result.published + result.duplicates >= self.batch:
                 continue  # a full batch: there is probably more waiting
             else:

@@ -33,6 +33,11 @@ async def evaluate(
 ) -> None:
     """Raise alerts whose condition holds now and resolve those whose condition cleared; the
     same evaluation twice changes nothing the second time."""
+    # Evaluations of one agreement (a report decision, the late-report sweep of any replica) take
+    # turns on its row, so the second sees the first's alerts instead of raising them again.
+    await session.execute(
+        select(AgreementRow.id).where(AgreementRow.id == agreement.id).with_for_update()
+    )
     reports = list(await ReportRepository(session).of_agreement(agreement.id))
     state = progress(agreement, reports, now.date())
     overall = [c for c in state.cofinancing if c.key == OVERALL]
