@@ -396,6 +396,14 @@ ROUTES: tuple[Route, ...] = (
         tag="Awards",
     ),
     Route(
+        "GET",
+        "/v1/competitions/{competition_id}/decision",
+        f"{SCORING}.GetDecision",
+        FUNDER,
+        "Read the recorded award decision",
+        tag="Awards",
+    ),
+    Route(
         "POST",
         "/v1/competitions/{competition_id}:decideAwards",
         f"{SCORING}.DecideAwards",

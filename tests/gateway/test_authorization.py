@@ -527,6 +527,7 @@ def _per_competition(suffix: str, method: str = "GET") -> Callable[[Actor], Case
 
 entry("GetRanking")(_per_competition("/ranking"))
 entry("ExportRanking")(_per_competition("/ranking:export"))
+entry("GetDecision")(_per_competition("/decision"))
 # Own: the decision is recorded, so a repeat answers with it (200) and changes nothing.
 entry("DecideAwards")(_per_competition(":decideAwards", "POST"))
 

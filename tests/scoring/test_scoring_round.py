@@ -300,8 +300,16 @@ async def test_decision_within_budget_recorded_once_and_applied(
     rows = list(csv.DictReader(io.StringIO(exported.data.decode())))
     assert [row["application_id"] for row in rows] == [e.application_id for e in ranking.entries]
 
+    with pytest.raises(grpc.aio.AioRpcError) as undecided:
+        await r.scoring.GetDecision(
+            pb.GetDecisionRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+        )
+    assert undecided.value.code() == grpc.StatusCode.NOT_FOUND
     decision = await r.scoring.DecideAwards(
         pb.DecideAwardsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    assert decision == await r.scoring.GetDecision(
+        pb.GetDecisionRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
     )
     assert [a.application_id for a in decision.awards] == [
         r.application_ids[0],

@@ -12,7 +12,7 @@ from grantflow.scoring.v1 import scoring_service_pb2 as pb
 from grantflow_runtime import catalogue
 from grantflow_runtime.access import require
 from grantflow_runtime.context import Identity, Role
-from grantflow_runtime.errors import FailedPrecondition
+from grantflow_runtime.errors import FailedPrecondition, NotFound
 from grantflow_runtime.protoconv import to_money, to_timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,6 +112,17 @@ class DecisionMethods(Methods):
         return pb.ExportRankingResponse(
             content_type="text/csv; charset=utf-8", data=out.getvalue().encode()
         )
+
+    async def GetDecision(
+        self, request: pb.GetDecisionRequest, context: Any
+    ) -> reviews_pb2.Decision:
+        who = require(Role.FUNDER, Role.ADMIN)
+        async with self.db.reading() as session:
+            panel = await self._run_panel(session, who, request.competition_id)
+            recorded = await Reviews(session).decision(panel.competition_id)
+        if recorded is None:
+            raise NotFound(f"no decision for competition {panel.competition_id} yet")
+        return reviews_pb2.Decision.FromString(recorded)
 
     async def DecideAwards(
         self, request: pb.DecideAwardsRequest, context: Any

@@ -532,6 +532,25 @@ class ExportRankingResponse(_message.Message):
 Global___ExportRankingResponse: _TypeAlias = ExportRankingResponse  # noqa: Y015
 
 @_typing.final
+class GetDecisionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPETITION_ID_FIELD_NUMBER: _builtins.int
+    competition_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        competition_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["competition_id", b"competition_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDecisionRequest: _TypeAlias = GetDecisionRequest  # noqa: Y015
+
+@_typing.final
 class DecideAwardsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

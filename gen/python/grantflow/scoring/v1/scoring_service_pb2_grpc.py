@@ -114,6 +114,11 @@ class ScoringServiceStub:
                 request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.SerializeToString,
                 response_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.FromString,
                 _registered_method=True)
+        self.GetDecision = channel.unary_unary(
+                '/grantflow.scoring.v1.ScoringService/GetDecision',
+                request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetDecisionRequest.SerializeToString,
+                response_deserializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.FromString,
+                _registered_method=True)
         self.DecideAwards = channel.unary_unary(
                 '/grantflow.scoring.v1.ScoringService/DecideAwards',
                 request_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.DecideAwardsRequest.SerializeToString,
@@ -230,9 +235,16 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def DecideAwards(self, request, context):
+    def GetDecision(self, request, context):
         """Decides the awards once; a second call returns the same decision.
+        Reads the recorded award decision of a competition; NOT_FOUND until it is decided.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAwards(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -314,6 +326,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.ExportRanking,
                     request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.FromString,
                     response_serializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.SerializeToString,
+            ),
+            'GetDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecision,
+                    request_deserializer=grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetDecisionRequest.FromString,
+                    response_serializer=grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.SerializeToString,
             ),
             'DecideAwards': grpc.unary_unary_rpc_method_handler(
                     servicer.DecideAwards,
@@ -727,6 +744,33 @@ class ScoringService:
             '/grantflow.scoring.v1.ScoringService/ExportRanking',
             grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingRequest.SerializeToString,
             grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.ExportRankingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/grantflow.scoring.v1.ScoringService/GetDecision',
+            grantflow_dot_scoring_dot_v1_dot_scoring__service__pb2.GetDecisionRequest.SerializeToString,
+            grantflow_dot_scoring_dot_v1_dot_reviews__pb2.Decision.FromString,
             options,
             channel_credentials,
             insecure,

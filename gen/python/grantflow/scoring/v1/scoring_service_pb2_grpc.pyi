@@ -67,8 +67,11 @@ class ScoringServiceStub:
     """The ranking, raw and calibrated, by the competition's tie-break."""
     ExportRanking: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ExportRankingRequest, _scoring_service_pb2.ExportRankingResponse]
     """The ranking as CSV."""
+    GetDecision: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetDecisionRequest, _reviews_pb2.Decision]
+    """Decides the awards once; a second call returns the same decision.
+    Reads the recorded award decision of a competition; NOT_FOUND until it is decided.
+    """
     DecideAwards: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.DecideAwardsRequest, _reviews_pb2.Decision]
-    """Decides the awards once; a second call returns the same decision."""
 
 @_typing.type_check_only
 class ScoringServiceAsyncStub(ScoringServiceStub):
@@ -105,8 +108,11 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     """The ranking, raw and calibrated, by the competition's tie-break."""
     ExportRanking: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ExportRankingRequest, _scoring_service_pb2.ExportRankingResponse]  # type: ignore[assignment]
     """The ranking as CSV."""
+    GetDecision: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetDecisionRequest, _reviews_pb2.Decision]  # type: ignore[assignment]
+    """Decides the awards once; a second call returns the same decision.
+    Reads the recorded award decision of a competition; NOT_FOUND until it is decided.
+    """
     DecideAwards: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.DecideAwardsRequest, _reviews_pb2.Decision]  # type: ignore[assignment]
-    """Decides the awards once; a second call returns the same decision."""
 
 class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     """Experts, rubrics, assignments, scores, rankings and award decisions."""
@@ -232,11 +238,20 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         """The ranking as CSV."""
 
     @_abc_1.abstractmethod
+    def GetDecision(
+        self,
+        request: _scoring_service_pb2.GetDecisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reviews_pb2.Decision, _abc.Awaitable[_reviews_pb2.Decision]]:
+        """Decides the awards once; a second call returns the same decision.
+        Reads the recorded award decision of a competition; NOT_FOUND until it is decided.
+        """
+
+    @_abc_1.abstractmethod
     def DecideAwards(
         self,
         request: _scoring_service_pb2.DecideAwardsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_reviews_pb2.Decision, _abc.Awaitable[_reviews_pb2.Decision]]:
-        """Decides the awards once; a second call returns the same decision."""
+    ) -> _typing.Union[_reviews_pb2.Decision, _abc.Awaitable[_reviews_pb2.Decision]]: ...
 
 def add_ScoringServiceServicer_to_server(servicer: ScoringServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
