@@ -39,8 +39,9 @@ lint: $(STAMP) ## ruff, mypy --strict, buf lint and format, migrations match the
 	$(BIN)/buf format --diff --exit-code
 	$(PY) -m grantflow_runtime.migrations check $(SERVICES)
 
-readme: $(STAMP) ## Regenerate the README's configuration and event tables from the code
+readme: $(STAMP) ## Regenerate the README's tables and docs/asyncapi.yaml from the code
 	$(PY) tools/update_readme.py
+	$(PY) -m grantflow_runtime.asyncapi > docs/asyncapi.yaml
 
 fmt: $(STAMP) ## Format Python and protos in place
 	$(BIN)/ruff format .
@@ -51,8 +52,9 @@ breaking: $(STAMP) ## buf breaking against the first commit that published the p
 	@if [ -n "$(BUF_BASELINE)" ]; then $(BIN)/buf breaking --against ".git#ref=$(BUF_BASELINE)"; \
 		else echo "no committed protos yet: nothing to compare"; fi
 
-run: $(STAMP) generate ## Start NATS, the three services and the gateway (Ctrl-C stops; data stays)
-	$(PY) -m grantflow_runtime.devstack
+DEMO ?= 1
+run: $(STAMP) generate ## Start NATS, the services and the gateway, run the demo round (DEMO=0 skips it)
+	$(PY) -m grantflow_runtime.devstack $(if $(filter 0,$(DEMO)),--no-demo,)
 
 test: $(STAMP) ## The whole suite on SQLite (GRANTFLOW_TEST_BACKEND=postgres for PostgreSQL)
 	$(BIN)/pytest
@@ -63,8 +65,8 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP) ## The whole suite on the PostgreSQL at 127.0.0.1:5432
 	GRANTFLOW_TEST_BACKEND=postgres $(BIN)/pytest
 
-bench: $(STAMP) ## Measure the call paths against this machine's ceiling; prints a table, writes bench/results/
-	$(PY) bench/grpc_paths.py
+bench: $(STAMP) ## Throughput, latency, scale and memory against this machine's limits: one table, bench/results/latest.json (BENCH_ARGS=--help)
+	$(PY) -m bench $(BENCH_ARGS)
 
 ci: check-generated lint breaking test-sqlite test-postgres ## What CI runs
 

@@ -15,19 +15,11 @@ import sys
 from typing import Any
 
 import yaml
-from google.protobuf import json_format
+from google.protobuf import descriptor_pool, json_format
 
 from grantflow_runtime import catalogue
 from grantflow_runtime.bus import DEAD_LETTER_PREFIX, EVENTS_SUBJECTS, dead_letter_stream
 from grantflow_runtime.config import SETTINGS
-from grantflow_runtime.consumer import (
-    DLQ_CONSUMER_HEADER,
-    DLQ_DELIVERIES_HEADER,
-    DLQ_ERROR_HEADER,
-    DLQ_SEQUENCE_HEADER,
-    DLQ_SUBJECT_HEADER,
-    REDRIVEN_FROM_HEADER,
-)
 from grantflow_runtime.event_examples import (
     EXAMPLE_EVENT_ID,
     EXAMPLE_REQUEST_ID,
@@ -37,13 +29,20 @@ from grantflow_runtime.event_examples import (
 from grantflow_runtime.events import (
     CE_SPECVERSION,
     CONTENT_TYPE,
+    DLQ_CONSUMER_HEADER,
+    DLQ_DELIVERIES_HEADER,
+    DLQ_ERROR_HEADER,
+    DLQ_SEQUENCE_HEADER,
+    DLQ_SUBJECT_HEADER,
     MSG_ID_HEADER,
+    REDRIVEN_FROM_HEADER,
     REQUEST_ID_HEADER,
     EventSpec,
     cloudevent_headers,
     source_for,
 )
 from grantflow_runtime.jsonschema import COMPONENT_PREFIX, Schema, message_ref
+from grantflow_runtime.protodocs import proto_comments
 
 ASYNCAPI_VERSION = "3.0.0"
 HEADERS_SCHEMA = "CloudEventsHeaders"
@@ -102,6 +101,7 @@ def build_asyncapi() -> dict[str, Any]:
             "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"}],
             "tags": [{"name": spec.producer}],
         }
+    _describe(schemas)
     messages[DEAD_LETTER_MESSAGE] = _dead_letter_message()
     channels["deadLetters"] = _dead_letter_channel()
     operations["deadLetter"] = {
@@ -171,6 +171,25 @@ def message_name(spec: EventSpec[Any]) -> str:
 def channel_id(spec: EventSpec[Any]) -> str:
     name = message_name(spec)
     return name[0].lower() + name[1:]
+
+
+def _describe(schemas: dict[str, Schema]) -> None:
+    """Each message schema and property gets the comment its .proto gives it."""
+    comments: dict[str, str] = {}
+    for package in sorted({name.rpartition(".")[0] for name in schemas if "." in name}):
+        comments |= proto_comments(package.replace(".", "/"))
+    for name, schema in schemas.items():
+        if name in comments:
+            # Placed before the properties, where a reader of the YAML looks for it.
+            schemas[name] = schema = {"description": comments[name], **schema}
+        if "." not in name:
+            continue
+        fields = descriptor_pool.Default().FindMessageTypeByName(name).fields
+        for field in fields:
+            text = comments.get(f"{name}.{field.name}")
+            prop = schema["properties"][field.json_name]
+            if text:
+                prop["description"] = " ".join(filter(None, [text, prop.get("description")]))
 
 
 def _producers() -> list[str]:

@@ -20,20 +20,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grantflow_runtime.bus import dead_letter_subject
 from grantflow_runtime.context import bound, new_request_id
 from grantflow_runtime.db import Database
-from grantflow_runtime.events import EventEnvelope, EventSpec, UndecodableEvent, decode
+from grantflow_runtime.events import (
+    DLQ_CONSUMER_HEADER,
+    DLQ_DELIVERIES_HEADER,
+    DLQ_ERROR_HEADER,
+    DLQ_SEQUENCE_HEADER,
+    DLQ_SUBJECT_HEADER,
+    EventEnvelope,
+    EventSpec,
+    UndecodableEvent,
+    decode,
+)
 from grantflow_runtime.logs import get_logger
 
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, EventEnvelope[Any]], Awaitable[None]]
 
-DLQ_ERROR_HEADER = "Grantflow-Dlq-Error"
-DLQ_CONSUMER_HEADER = "Grantflow-Dlq-Consumer"
-DLQ_SUBJECT_HEADER = "Grantflow-Dlq-Subject"
-DLQ_SEQUENCE_HEADER = "Grantflow-Dlq-Stream-Sequence"
-DLQ_DELIVERIES_HEADER = "Grantflow-Dlq-Deliveries"
-# On an event sent back from the dead letters (`grantflow events dlq redrive`): where it came from.
-REDRIVEN_FROM_HEADER = "Grantflow-Redriven-From"
+__all__ = [
+    "DLQ_CONSUMER_HEADER",
+    "DLQ_DELIVERIES_HEADER",
+    "DLQ_ERROR_HEADER",
+    "DLQ_SEQUENCE_HEADER",
+    "DLQ_SUBJECT_HEADER",
+    "EventConsumer",
+    "Handler",
+    "Subscription",
+]
 
 
 @dataclass(frozen=True)

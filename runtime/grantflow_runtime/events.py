@@ -16,6 +16,14 @@ CE_SPECVERSION = "1.0"
 CONTENT_TYPE = "application/protobuf"
 REQUEST_ID_HEADER = "Grantflow-Request-Id"
 MSG_ID_HEADER = "Nats-Msg-Id"
+# What a consumer adds to an event it dead-letters (runtime/grantflow_runtime/consumer.py).
+DLQ_ERROR_HEADER = "Grantflow-Dlq-Error"
+DLQ_CONSUMER_HEADER = "Grantflow-Dlq-Consumer"
+DLQ_SUBJECT_HEADER = "Grantflow-Dlq-Subject"
+DLQ_SEQUENCE_HEADER = "Grantflow-Dlq-Stream-Sequence"
+DLQ_DELIVERIES_HEADER = "Grantflow-Dlq-Deliveries"
+# On an event sent back from the dead letters (`grantflow events dlq redrive`): where it came from.
+REDRIVEN_FROM_HEADER = "Grantflow-Redriven-From"
 
 
 @dataclass(frozen=True)
