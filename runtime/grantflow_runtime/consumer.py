@@ -190,13 +190,6 @@ class EventConsumer:
     async def _failed(self, msg: Msg, event: EventEnvelope[Message], exc: BaseException) -> None:
         deliveries = msg.metadata.num_delivered or 1
         if deliveries >= self.max_deliver:
-            log.error(
-                "event dead-lettered after bounded retries",
-                consumer=self.durable,
-                event_id=event.id,
-                deliveries=deliveries,
-                error=repr(exc),
-            )
             await self._dead_letter(msg, repr(exc))
             return
         delay = self.backoff_s[min(deliveries - 1, len(self.backoff_s) - 1)]
@@ -225,6 +218,16 @@ class EventConsumer:
         )
         await self.js.publish(
             dead_letter_subject(self.durable, msg.subject), msg.data, headers=headers
+        )
+        # The operator's alert, on every path to the dead letters (undecodable, unhandled, failing).
+        log.error(
+            "event dead-lettered",
+            consumer=self.durable,
+            subject=msg.subject,
+            event_id=headers.get("ce-id", ""),
+            stream_seq=msg.metadata.sequence.stream,
+            deliveries=msg.metadata.num_delivered,
+            error=error[:500],
         )
         # Only after the dead letter is stored: a crash before this redelivers rather than loses it.
         await msg.term()

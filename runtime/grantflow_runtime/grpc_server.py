@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import grpc
+import sqlalchemy.exc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -159,7 +160,21 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort(status.code, status.details, status.trailing_metadata)
                 except grpc.aio.AbortError:
                     raise
-                except Exception:
+                except Exception as exc:
+                    retry = database_status(exc)
+                    if retry is not None:
+                        # The database, not the request, failed: a retry may succeed, and its
+                        # request id keeps it from acting twice.
+                        log.warning(
+                            "rpc hit a database failure",
+                            method=method,
+                            code=retry.name,
+                            error=str(getattr(exc, "orig", exc))[:300],
+                            ms=_ms(started),
+                        )
+                        await context.abort(
+                            retry, f"the database is unavailable; retry (request id {request_id})"
+                        )
                     log.exception("rpc failed", method=method, code="INTERNAL", ms=_ms(started))
                     # Never leak internals to the caller; the request id finds the log line.
                     await context.abort(
@@ -173,6 +188,31 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+
+
+# PostgreSQL's "try again" conditions: serialization failure, deadlock, lock not available.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def database_status(exc: BaseException) -> grpc.StatusCode | None:
+    """ABORTED for a conflict the database resolved by failing this transaction; UNAVAILABLE when
+    the database could not be reached, stayed locked past its timeout, or dropped the connection;
+    None for anything else (a constraint or type error is a bug, not a reason to retry)."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):  # no pooled connection in time
+        return grpc.StatusCode.UNAVAILABLE
+    if not isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return None
+    original = getattr(exc, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return grpc.StatusCode.ABORTED
+    if exc.connection_invalidated or isinstance(
+        exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+    ):
+        return grpc.StatusCode.UNAVAILABLE
+    if type(exc) is sqlalchemy.exc.DBAPIError and "Connection" in type(original).__name__:
+        return grpc.StatusCode.UNAVAILABLE  # asyncpg's ConnectionDoesNotExistError and kin
+    return None
 
 
 def _ms(started: float) -> float:

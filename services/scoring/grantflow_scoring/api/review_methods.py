@@ -203,7 +203,8 @@ class ReviewMethods(Methods):
             if assignment is None or assignment.state == CANCELLED:
                 raise NotFound(f"no assignment of application {application_id} to this expert")
             panels = PanelRepository(session)
-            panel = await panels.get(assignment.competition_id)
+            # Locked like ClosePanel locks it: a score either commits before the close or sees it.
+            panel = await panels.get(assignment.competition_id, for_update=True)
             assert panel is not None
             if panel.state.value != "scoring":
                 raise FailedPrecondition(
