@@ -131,20 +131,34 @@ def from_rpc_error(error: grpc.aio.AioRpcError, *, request_id: str) -> Problem:
         detail = "the service did not answer in time"
     elif code is grpc.StatusCode.UNAVAILABLE:
         detail = "the service is unavailable; retry later"
-    violations = tuple(
-        Violation(json_path(v.field), v.description, v.reason) for v in bad_request(error)
-    )
+    violations = _violations(error)
     headers = {"Retry-After": "1"} if status in (429, 503) else {}
     if status == 401:
         return unauthenticated(detail)
     return Problem(
         status,
         detail,
-        reason=error_reason(error) or code.name,
+        reason=_reason(error) or code.name,
         code=code.name,
         violations=violations,
         headers=headers,
     )
+
+
+def _violations(error: grpc.aio.AioRpcError) -> tuple[Violation, ...]:
+    # A status whose details do not match its code (a transport failure) carries none we can use.
+    try:
+        found = bad_request(error)
+    except ValueError:
+        return ()
+    return tuple(Violation(json_path(v.field), v.description, v.reason) for v in found)
+
+
+def _reason(error: grpc.aio.AioRpcError) -> str:
+    try:
+        return error_reason(error)
+    except ValueError:
+        return ""
 
 
 _SNAKE = re.compile(r"_([a-z0-9])")

@@ -27,7 +27,7 @@ from grantflow_runtime.errors import (
     Unauthenticated,
 )
 from grantflow_runtime.logs import get_logger
-from grantflow_runtime.textcheck import nul_violations
+from grantflow_runtime.requestcheck import request_violations
 
 log = get_logger(__name__)
 
@@ -68,19 +68,44 @@ def rich_status(error: DomainError, *, service: str) -> grpc.Status:
     )
     details.append(info)
     if isinstance(error, InvalidArgument):
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(
-                    field=v.field, description=v.description, reason=v.rule.upper()
-                )
-                for v in error.violations
-            ]
-        )
         packed = any_pb2.Any()
-        packed.Pack(bad_request)
+        packed.Pack(_bounded_bad_request(error))
         details.append(packed)
-    status = status_pb2.Status(code=code.value[0], message=error.message, details=details)
+    status = status_pb2.Status(
+        code=code.value[0], message=_clip(error.message, MAX_STATUS_MESSAGE), details=details
+    )
     return rpc_status.to_status(status)
+
+
+# A status travels in trailing metadata, which clients cap at 8 KiB; past it the call dies in
+# transport. So messages and violations are clipped, and a long list ends with a count.
+MAX_STATUS_MESSAGE = 1000
+MAX_VIOLATIONS = 20
+MAX_VIOLATION_TEXT = 200
+
+
+def _bounded_bad_request(error: InvalidArgument) -> error_details_pb2.BadRequest:
+    shown = error.violations[:MAX_VIOLATIONS]
+    lines = [
+        error_details_pb2.BadRequest.FieldViolation(
+            field=_clip(v.field, MAX_VIOLATION_TEXT),
+            description=_clip(v.description, MAX_VIOLATION_TEXT),
+            reason=v.rule.upper()[:64],
+        )
+        for v in shown
+    ]
+    hidden = len(error.violations) - len(shown)
+    if hidden:
+        lines.append(
+            error_details_pb2.BadRequest.FieldViolation(
+                field="", description=f"and {hidden} more violations", reason="TRUNCATED"
+            )
+        )
+    return error_details_pb2.BadRequest(field_violations=lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def identity_from_metadata(metadata: dict[str, str]) -> Identity | None:
@@ -144,7 +169,7 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
             with bound(request_id, identity):
                 await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
                 try:
-                    refused = nul_violations(request)
+                    refused = request_violations(request)
                     if refused:
                         raise InvalidArgument(refused)
                     response = await inner(request, context)

@@ -43,7 +43,11 @@ def configure_logging(*, service: str, log_format: str = "auto", level: str = "i
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=True)
+        # Plain tracebacks: a rich one prints every frame's locals (requests, stored rows with
+        # personal data) and takes seconds to render on the event loop.
+        else structlog.dev.ConsoleRenderer(
+            colors=True, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -65,6 +69,9 @@ def configure_logging(*, service: str, log_format: str = "auto", level: str = "i
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Libraries are chatty at INFO; their warnings still come through, rendered like ours.
+    # The database drivers log statements with their parameters (personal data) at DEBUG: never.
+    for noisy in ("aiosqlite", "asyncpg"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     for noisy in ("sqlalchemy.engine", "alembic.runtime.migration", "nats", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.contextvars.clear_contextvars()

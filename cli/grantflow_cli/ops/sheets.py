@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from grantflow_runtime.spreadsheet import safe_text
+
 from grantflow_cli.ops.money import roubles
 
 
@@ -62,7 +64,7 @@ def cell_value(kind: CellKind, value: Any) -> Any:
             return str(value)
     if kind is CellKind.FLAG:
         return "yes" if value else "no"
-    return str(value)
+    return safe_text(str(value))
 
 
 def write(sheet: Sheet, path: Path, fmt: Format) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,8 @@ from grantflow_applications.domain.regions import REGIONS
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
 MAX_EARLY_CLOSE_REASON = 1000
+# A call announced further ahead is a typo; the bound also keeps local-time arithmetic in range.
+MAX_CALL_HORIZON = timedelta(days=5 * 366)
 # Long-term projects of the national programme run up to 36 months.
 MAX_PROJECT_MONTHS = 36
 # National defaults (shared DOMAIN.md): registered 12 months before the deadline, 6 months for
@@ -154,6 +156,8 @@ class Competition:
             v.add(f"{prefix}.closes_at", "must be after opens_at", "order")
         elif terms.closes_at <= now:
             v.add(f"{prefix}.closes_at", "must be in the future", "future")
+        elif terms.closes_at > now + MAX_CALL_HORIZON:
+            v.add(f"{prefix}.closes_at", "must be within 5 years from now", "range")
         if not terms.time_zone:
             v.add(
                 f"{prefix}.time_zone",
@@ -351,8 +355,11 @@ def _or(value: int | None, default: int) -> int:
 
 
 def is_time_zone(name: str) -> bool:
+    # IANA names are short; a long one would only reach the file system to fail there (OSError).
+    if not name or len(name) > 64:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True

@@ -71,10 +71,16 @@ class AgreementMethods:
         return datetime.now(UTC)
 
     async def _agreement(
-        self, session: AsyncSession, who: Identity, agreement_id: str, allowed: Any = sees
+        self,
+        session: AsyncSession,
+        who: Identity,
+        agreement_id: str,
+        allowed: Any = sees,
+        *,
+        field: str = "agreement_id",
     ) -> Agreement:
         if not agreement_id:
-            raise InvalidArgument([FieldViolation("agreement_id", "is required", "required")])
+            raise InvalidArgument([FieldViolation(field, "is required", "required")])
         agreement = await AgreementRepository(session).get(agreement_id)
         if agreement is None or not allowed(who, agreement):
             raise NotFound(f"agreement {agreement_id} not found")
@@ -88,7 +94,7 @@ class AgreementMethods:
     ) -> agreements_pb2.Agreement:
         who = require(Role.APPLICANT, Role.FUNDER, Role.ADMIN)
         async with self.db.reading() as session:
-            return agreement_to_proto(await self._agreement(session, who, request.id))
+            return agreement_to_proto(await self._agreement(session, who, request.id, field="id"))
 
     async def ListAgreements(
         self, request: pb.ListAgreementsRequest, context: Any
@@ -116,7 +122,9 @@ class AgreementMethods:
         m = request.report
         content = content_from_proto(m)
         async with self.db.transaction() as session:
-            agreement = await self._agreement(session, who, m.agreement_id, is_grantee)
+            agreement = await self._agreement(
+                session, who, m.agreement_id, is_grantee, field="report.agreement_id"
+            )
             reports = ReportRepository(session)
             existing = await reports.latest(agreement.id, m.period_number, for_update=True)
             draft = lifecycle.save_draft(
@@ -153,7 +161,9 @@ class AgreementMethods:
         m = request.report
         content = content_from_proto(m)
         async with self.db.transaction() as session:
-            agreement = await self._agreement(session, who, m.agreement_id, is_grantee)
+            agreement = await self._agreement(
+                session, who, m.agreement_id, is_grantee, field="report.agreement_id"
+            )
             reports = ReportRepository(session)
             filed = await reports.latest(agreement.id, m.period_number, for_update=True)
             if filed is None:

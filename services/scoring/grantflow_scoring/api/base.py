@@ -44,11 +44,18 @@ class Methods:
         self.clock = clock
 
     async def _run_panel(
-        self, session: AsyncSession, who: Identity, competition_id: str, *, for_update: bool = False
+        self,
+        session: AsyncSession,
+        who: Identity,
+        competition_id: str,
+        *,
+        for_update: bool = False,
+        field: str = "competition_id",
     ) -> Panel:
-        """The panel, if `who` runs it; a panel of someone else's competition answers like a missing one."""
+        """The panel, if `who` runs it; a panel of someone else's competition answers like a missing one.
+        `field` names where the request carries the id, for the violation when it is missing."""
         panel = await PanelRepository(session).get(
-            required(competition_id, "competition_id"), for_update=for_update
+            required(competition_id, field), for_update=for_update
         )
         if panel is None or not runs(who, panel):
             raise NotFound(f"no panel for competition {competition_id}")

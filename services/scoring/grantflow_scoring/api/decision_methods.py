@@ -14,6 +14,7 @@ from grantflow_runtime.access import require
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.errors import FailedPrecondition, NotFound
 from grantflow_runtime.protoconv import to_money, to_timestamp
+from grantflow_runtime.spreadsheet import safe_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_scoring.adapters.applications_copy import SubmittedApplications
@@ -99,7 +100,7 @@ class DecisionMethods(Methods):
                 [
                     e.rank,
                     e.application_id,
-                    e.title,
+                    safe_text(e.title),
                     e.direction_code,
                     f"{e.requested.minor_units // 100}.{e.requested.minor_units % 100:02d}",
                     e.raw_score,

@@ -56,7 +56,9 @@ class PanelMethods(Methods):
         criteria, bands = rubric_from_proto(request.rubric, competition_id)
         validate_rubric(criteria, bands)
         async with self.db.transaction() as session:
-            panel = await self._run_panel(session, who, competition_id, for_update=True)
+            panel = await self._run_panel(
+                session, who, competition_id, for_update=True, field="rubric.competition_id"
+            )
             if panel.state in (PanelState.CLOSED, PanelState.DECIDED) or await Reviews(
                 session
             ).any_score(competition_id):
@@ -85,7 +87,11 @@ class PanelMethods(Methods):
         who = require(Role.FUNDER, Role.ADMIN)
         async with self.db.transaction() as session:
             panel = await self._run_panel(
-                session, who, request.panel.competition_id, for_update=True
+                session,
+                who,
+                request.panel.competition_id,
+                for_update=True,
+                field="panel.competition_id",
             )
             merged = apply_mask(
                 panel_to_proto(panel), request.panel, request.update_mask, settable=SETTABLE

@@ -1,0 +1,3 @@
+from tests.gateway.stack import gateway_stack
+
+__all__ = ["gateway_stack"]
