@@ -15,6 +15,8 @@ from grantflow_runtime.config import Config
 from grantflow_runtime.context import Role
 from grantflow_runtime.tokens import key_from_config, mint
 
+from grantflow_cli.transport import RequestHelpers
+
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 
 
@@ -29,7 +31,7 @@ class ApiError(Exception):
 
 
 @dataclass
-class Gateway:
+class Gateway(RequestHelpers):
     """A thin JSON client; one instance per command run."""
 
     base_url: str
@@ -71,26 +73,6 @@ class Gateway:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.content
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request(
-            "GET", path, params={k: v for k, v in params.items() if v not in (None, "")}
-        )
-
-    def post(self, path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
-        return self.request("POST", path, json=body, idempotency_key=idempotency_key)
-
-    def pages(self, path: str, field: str, **params: Any) -> list[dict[str, Any]]:
-        """Every item of a paged list, following nextPageToken."""
-        items: list[dict[str, Any]] = []
-        token = ""
-        while True:
-            # 100 stays under any sensible GRANTFLOW_GATEWAY_MAX_PAGE_SIZE.
-            page = self.get(path, pageSize=100, pageToken=token, **params)
-            items.extend(page.get(field, []))
-            token = page.get("nextPageToken", "")
-            if not token:
-                return items
 
 
 def dev_token(role: Role, subject: str, *, organisation_id: str = "", expert_id: str = "") -> str:

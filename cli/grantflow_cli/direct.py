@@ -26,9 +26,10 @@ from grantflow_runtime.context import REQUEST_ID_KEY, Identity
 from grantflow_runtime.grpc_server import identity_metadata
 
 from grantflow_cli.client import ApiError
+from grantflow_cli.transport import RequestHelpers
 
 
-class DirectClient:
+class DirectClient(RequestHelpers):
     """The same calls as `client.Gateway`, made on the services' gRPC ports."""
 
     def __init__(
@@ -44,6 +45,7 @@ class DirectClient:
         self.identity = identity
         self.timeout_s = timeout_s
         self.max_page_size = max_page_size
+        self.page_size = min(self.page_size, max_page_size)
         self.max_message_bytes = max_message_bytes
         self._router = Router(ROUTES)
         # One private event loop for the command's life: grpc.aio channels belong to a loop.
@@ -105,25 +107,6 @@ class DirectClient:
         if route.download is not None:
             return bytes(getattr(reply, route.download[1]))
         return render(reply)
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request(
-            "GET", path, params={k: v for k, v in params.items() if v not in (None, "")}
-        )
-
-    def post(self, path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
-        return self.request("POST", path, json=body, idempotency_key=idempotency_key)
-
-    def pages(self, path: str, field: str, **params: Any) -> list[dict[str, Any]]:
-        """Every item of a paged list, following nextPageToken."""
-        items: list[dict[str, Any]] = []
-        token = ""
-        while True:
-            page = self.get(path, pageSize=self.max_page_size, pageToken=token, **params)
-            items.extend(page.get(field, []))
-            token = page.get("nextPageToken", "")
-            if not token:
-                return items
 
     def _check_role(self, route: Route) -> None:
         # The route table's roles, as the gateway applies them, so both paths refuse alike.
