@@ -5,8 +5,10 @@ runs ``plan_assignment`` and a greedy baseline (each application in order takes 
 eligible experts), scores both with ``plan_cost`` and prints a table; JSON goes to
 bench/results/assignment.json.
 
-    .venv/bin/python bench/assignment.py [--applications 20000] [--experts 1000] [--k 2] [--seed 1]
-        [--max-load 50 60] [--out bench/results/assignment.json]
+    .venv/bin/python -m bench.assignment [--applications 20000] [--experts 1000] [--k 2]
+        [--seed 1] [--max-load 50 60] [--out bench/results/assignment.json]
+
+`make bench` runs it as one of its phases (`run()`), with the defaults.
 
 Pool assumptions (shared DOMAIN.md): directions follow the seed mix (health and social care 33%
 over social-services/health/family, education 25% over education/youth, ecology 4% on
@@ -29,7 +31,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grantflow_applications.domain.regions import REGIONS
 from grantflow_scoring.domain.assignment import (
     DEFAULT_BALANCE_WEIGHT,
     DEFAULT_SAME_REGION_BONUS,
@@ -39,21 +40,8 @@ from grantflow_scoring.domain.assignment import (
     plan_cost,
 )
 
-DIRECTION_MIX = {
-    "social-services": 0.15,
-    "health": 0.12,
-    "family": 0.06,
-    "education": 0.17,
-    "youth": 0.08,
-    "environment": 0.04,
-    "civil-society": 0.10,
-    "rights": 0.08,
-    "culture": 0.09,
-    "memory": 0.05,
-    "harmony": 0.03,
-    "diplomacy": 0.03,
-}
-HEAVY_REGIONS = {"RU-MOW": 10.0, "RU-SPE": 5.0}
+from bench.data import DIRECTION_MIX, REGION_CODES, REGION_WEIGHTS
+
 CONFLICT_SHARE = 0.02
 
 
@@ -63,8 +51,7 @@ def generate(
     rng = random.Random(seed)
     directions = list(DIRECTION_MIX)
     direction_weights = list(DIRECTION_MIX.values())
-    regions = sorted(REGIONS)
-    region_weights = [HEAVY_REGIONS.get(r, 1.0) for r in regions]
+    regions, region_weights = REGION_CODES, REGION_WEIGHTS
 
     pool: list[ExpertCapacity] = []
     for i in range(experts):
@@ -143,6 +130,59 @@ def summarise(
     }
 
 
+TARGET_SECONDS = 10.0
+
+
+def run(
+    applications: int = 20_000,
+    experts: int = 1_000,
+    k: int = 2,
+    seed: int = 1,
+    max_load: tuple[int, int] = (50, 60),
+) -> dict[str, Any]:
+    """Both methods on one generated pool; the figures as written to JSON."""
+    needs, pool = generate(applications, experts, k, seed, max_load)
+    started = time.perf_counter()
+    plan = plan_assignment(needs, pool)
+    flow_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    baseline = greedy(needs, pool)
+    greedy_seconds = time.perf_counter() - started
+    rows = [
+        summarise("min-cost flow", plan.pairs, flow_seconds, needs, pool),
+        summarise("greedy", baseline, greedy_seconds, needs, pool),
+    ]
+    if rows[0]["cost"] != plan.cost:
+        raise AssertionError("plan_cost must agree with the solver's objective")
+    return {
+        "applications": applications,
+        "experts": experts,
+        "k": k,
+        "seed": seed,
+        "max_load": list(max_load),
+        "same_region_bonus": DEFAULT_SAME_REGION_BONUS,
+        "balance_weight": DEFAULT_BALANCE_WEIGHT,
+        "results": rows,
+    }
+
+
+def verdicts(result: dict[str, Any]) -> list[dict[str, Any]]:
+    flow, baseline = result["results"]
+    return [
+        {
+            "target": f"assignment {result['applications']:,} x {result['experts']:,}, "
+            f"k={result['k']}: <= {TARGET_SECONDS:.0f} s",
+            "value": flow["seconds"],
+            "met": flow["seconds"] <= TARGET_SECONDS and flow["unassigned_applications"] == 0,
+        },
+        {
+            "target": "assignment: cost <= greedy baseline's",
+            "value": f"{flow['cost']} vs {baseline['cost']}",
+            "met": flow["cost"] <= baseline["cost"],
+        },
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--applications", type=int, default=20_000)
@@ -155,23 +195,8 @@ def main() -> None:
         "--out", type=Path, default=Path(__file__).resolve().parent / "results" / "assignment.json"
     )
     args = parser.parse_args()
-
-    needs, experts = generate(
-        args.applications, args.experts, args.k, args.seed, tuple(args.max_load)
-    )
-
-    started = time.perf_counter()
-    plan = plan_assignment(needs, experts)
-    flow_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    baseline = greedy(needs, experts)
-    greedy_seconds = time.perf_counter() - started
-
-    rows = [
-        summarise("min-cost flow", plan.pairs, flow_seconds, needs, experts),
-        summarise("greedy", baseline, greedy_seconds, needs, experts),
-    ]
-    assert rows[0]["cost"] == plan.cost, "plan_cost must agree with the solver's objective"
+    result = run(args.applications, args.experts, args.k, args.seed, tuple(args.max_load))
+    rows = result["results"]
 
     columns = [
         ("method", 14),
@@ -202,23 +227,7 @@ def main() -> None:
 
     out: Path = args.out
     out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "applications": args.applications,
-                "experts": args.experts,
-                "k": args.k,
-                "seed": args.seed,
-                "max_load": list(args.max_load),
-                "same_region_bonus": DEFAULT_SAME_REGION_BONUS,
-                "balance_weight": DEFAULT_BALANCE_WEIGHT,
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 
 
