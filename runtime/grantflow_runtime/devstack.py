@@ -146,8 +146,11 @@ async def event_path_check(config: Config) -> float:
         # Fixed terms: the request must be byte-identical on every run for its request id to
         # find the first run's competition instead of creating another.
         opens, closes = Timestamp(), Timestamp()
-        opens.FromDatetime(datetime(2026, 1, 1, tzinfo=UTC))
-        closes.FromDatetime(datetime(2099, 12, 31, tzinfo=UTC))
+        # Deadlines may lie at most five years ahead, so the terms are fixed per calendar year:
+        # runs in one year find one competition; a new year's first run makes that year's.
+        year = datetime.now(UTC).year
+        opens.FromDatetime(datetime(year, 1, 1, tzinfo=UTC))
+        closes.FromDatetime(datetime(year + 3, 12, 31, tzinfo=UTC))
         request = apps_pb.CreateCompetitionRequest(
             competition=competitions_pb2.Competition(
                 title="Event path check",
