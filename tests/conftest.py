@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import grpc
 import pytest
+import structlog
 from grantflow_runtime.config import Config
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.grpc_client import channel
@@ -19,6 +20,15 @@ from grantflow_runtime.host import ServiceDefinition, ServiceHost
 from grantflow_runtime.natsserver import NatsServer, free_port
 
 BACKEND = os.environ.get("GRANTFLOW_TEST_BACKEND", "sqlite")
+
+# structlog's default console renderer draws rich tracebacks with every frame's locals, which takes
+# seconds on the event loop all in-process services share; tests keep the defaults but plain.
+structlog.configure(
+    processors=[
+        *structlog.get_config()["processors"][:-1],
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+    ]
+)
 PG_ADMIN_DSN = os.environ.get(
     "GRANTFLOW_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
