@@ -23,6 +23,7 @@ from grantflow_applications.app import SERVICE as APPLICATIONS
 from grantflow_runtime.context import Identity, Role
 from grantflow_runtime.grpc_client import error_reason
 from grantflow_scoring.app import SERVICE as SCORING
+from grantflow_scoring.domain.rubric import NATIONAL_CRITERIA
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ConfigFactory, ServiceStarter
@@ -46,20 +47,9 @@ EXPERTS = 8
 EXPERTS_PER_APPLICATION = 3
 # Each expert sends each score twice at once, as a double-clicked button or a client retry would.
 COPIES = 2
-CRITERIA = (
-    "relevance",
-    "coherence",
-    "innovation",
-    "cost-effectiveness",
-    "budget-realism",
-    "scale",
-    "own-contribution",
-    "track-record",
-    "team",
-    "openness",
-)
 # Equal sheets, so no divergence brings in extra experts while the race runs.
-SHEET = [reviews_pb2.CriterionScore(code=c, value=7) for c in CRITERIA]
+# A full sheet of the national rubric every panel starts with.
+SHEET = [reviews_pb2.CriterionScore(code=c.code, value=7) for c in NATIONAL_CRITERIA]
 
 IN_FLIGHT = 16
 Pair = tuple[str, str]  # (application id, expert subject)
