@@ -143,13 +143,16 @@ class EventConsumer:
             except Exception as exc:
                 await self._failed(msg, event, exc)
                 return
-            await msg.ack()
+            # Said before the ack: the effect is committed, and a replica killed between the two
+            # leaves the message unacknowledged, so its redelivery is logged as already applied.
+            # Said after it, such a kill would leave an applied event in no log at all.
             log.info(
                 "event applied" if applied else "event already applied",
                 consumer=self.durable,
                 subject=msg.subject,
                 event_id=event.id,
             )
+            await msg.ack()
 
     async def _apply(self, subscription: Subscription, event: EventEnvelope[Message]) -> bool:
         t = self.inbox
