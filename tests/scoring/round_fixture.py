@@ -102,7 +102,9 @@ async def start_round(
         apps_grpc.ApplicationsServiceStub(apps_channel),
         pb_grpc.ScoringServiceStub(scoring_channel),
     )
-    closes = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    # The call stays open until every application is in, then the funder closes it early: a
+    # deadline a few seconds ahead made the fixture a race against a loaded machine.
+    closes = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     created = await r.apps.CreateCompetition(
         apps_pb.CreateCompetitionRequest(
             competition=competition_message(closes_at=stamp(closes), **competition)
@@ -151,8 +153,13 @@ async def start_round(
             return None
         return True if panel.state == panels_pb2.Panel.STATE_SCORING else None
 
-    # The applications service closes the competition by itself at closes_at (its scheduler looks
-    # every few seconds); scoring hears CompetitionClosed and starts.
+    await r.apps.CloseCompetition(
+        apps_pb.CloseCompetitionRequest(
+            id=created.id, early_close_reason="every test application is in"
+        ),
+        metadata=as_(FUNDER),
+    )
+    # Scoring hears CompetitionClosed and starts.
     await eventually(scoring_started, seconds=30)
     return r
 
