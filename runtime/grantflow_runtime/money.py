@@ -32,3 +32,11 @@ class Money:
         whole, kopecks = divmod(abs(self.minor_units), 100)
         sign = "-" if self.minor_units < 0 else ""
         return f"{sign}{whole:,}.{kopecks:02d} {self.currency}".replace(",", " ")
+
+
+def minor_units_of(money: object) -> int:
+    """The minor units of a Money in the protobuf JSON mapping (`{"minorUnits": "150"}`, int64
+    as a string); absent or empty means zero."""
+    if not isinstance(money, dict):
+        return 0
+    return int(money.get("minorUnits") or 0)

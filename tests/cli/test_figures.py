@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from grantflow_cli.ops.coverage import coverage
-from grantflow_cli.ops.exports import awards_sheet, ranking_sheet
-from grantflow_cli.ops.sheets import Format, write
 from grantflow_cli.ops.summary import competition_summary, portfolio_summary
+from grantflow_runtime.coverage import coverage
+from grantflow_runtime.exports import awards_sheet, ranking_sheet
+from grantflow_runtime.sheets import Format, write
 
 
 def rub(roubles: int) -> dict[str, str]:

@@ -9,11 +9,10 @@ import pytest
 from grantflow_cli.ops.money import (
     MoneyError,
     format_roubles,
-    kopecks_of,
     money_json,
     parse_roubles,
-    roubles,
 )
+from grantflow_runtime.money import minor_units_of
 
 
 @pytest.mark.parametrize(
@@ -64,9 +63,8 @@ def test_what_is_not_an_amount_is_refused_with_a_reason(written: Any, complaint:
 
 def test_money_travels_as_kopecks_in_a_string_and_comes_back_exact() -> None:
     assert money_json(150_000_050) == {"minorUnits": "150000050", "currencyCode": "RUB"}
-    assert kopecks_of({"minorUnits": "150000050", "currencyCode": "RUB"}) == 150_000_050
-    assert kopecks_of(None) == 0 and kopecks_of({}) == 0
-    assert roubles(150_000_050) == Decimal("1500000.50")
+    assert minor_units_of({"minorUnits": "150000050", "currencyCode": "RUB"}) == 150_000_050
+    assert minor_units_of(None) == 0 and minor_units_of({}) == 0
     assert format_roubles(150_000_050) == "1 500 000.50"
     assert format_roubles(5) == "0.05"
     assert format_roubles(-100_000) == "-1 000.00"

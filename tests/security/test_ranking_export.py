@@ -14,8 +14,8 @@ import csv
 import io
 from pathlib import Path
 
-from grantflow_cli.ops.exports import ranking_sheet
-from grantflow_cli.ops.sheets import Format, write
+from grantflow_runtime.exports import ranking_sheet
+from grantflow_runtime.sheets import Format, write
 from openpyxl import load_workbook
 
 from tests.applications.helpers import organisation_message

@@ -68,18 +68,6 @@ def money_json(kopecks: int) -> dict[str, str]:
     return {"minorUnits": str(kopecks), "currencyCode": CURRENCY}
 
 
-def kopecks_of(money: Any) -> int:
-    """Kopecks of a Money in the JSON mapping; absent or empty means zero."""
-    if not isinstance(money, dict):
-        return 0
-    return int(money.get("minorUnits") or 0)
-
-
-def roubles(kopecks: int) -> Decimal:
-    """An exact amount in roubles, two decimal places, for files and spreadsheets."""
-    return (Decimal(kopecks) / KOPECKS).quantize(Decimal("0.01"))
-
-
 def format_roubles(kopecks: int) -> str:
     """`1 500 000.00`: thousands apart by spaces, as Russian documents write them."""
     sign = "-" if kopecks < 0 else ""

@@ -9,14 +9,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from grantflow_runtime.coverage import Coverage
+from grantflow_runtime.money import minor_units_of
 from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grantflow_cli.ops.coverage import Coverage
 from grantflow_cli.ops.importer import ImportReport, Outcome
-from grantflow_cli.ops.money import format_roubles, kopecks_of
+from grantflow_cli.ops.money import format_roubles
 from grantflow_cli.ops.summary import CompetitionSummary, Group, PortfolioSummary, state_name
 
 
@@ -59,7 +60,7 @@ def _add(table: Table, *cells: str) -> None:
 
 
 def money(value: Any) -> str:
-    return format_roubles(kopecks_of(value))
+    return format_roubles(minor_units_of(value))
 
 
 def _join(items: Any) -> str:

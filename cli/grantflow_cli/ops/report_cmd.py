@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from grantflow_runtime.exports import awards_sheet, ranking_sheet
+from grantflow_runtime.sheets import Format, Sheet, write
 
 from grantflow_cli.ops import render
 from grantflow_cli.ops.connection import DEV_FUNDER, Failure, json_option, operation
-from grantflow_cli.ops.exports import awards_sheet, ranking_sheet
 from grantflow_cli.ops.review_cmd import DECIDED, panel_path
-from grantflow_cli.ops.sheets import Format, Sheet, write
 from grantflow_cli.ops.summary import competition_summary, portfolio_summary
 from grantflow_cli.transport import Client
 

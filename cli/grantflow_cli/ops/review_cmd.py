@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import click
+from grantflow_runtime.coverage import coverage as compute_coverage
 
 from grantflow_cli.client import ApiError
 from grantflow_cli.ops import render
 from grantflow_cli.ops.connection import DEV_FUNDER, Failure, json_option, operation
-from grantflow_cli.ops.coverage import coverage as compute_coverage
 from grantflow_cli.ops.summary import state_name
 from grantflow_cli.transport import Client
 

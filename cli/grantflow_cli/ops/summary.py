@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grantflow.applications.v1 import applications_pb2
-
-from grantflow_cli.ops.money import kopecks_of
+from grantflow_runtime.money import minor_units_of
 
 APPLICATION_STATE = applications_pb2.Application.DESCRIPTOR.enum_types_by_name["State"]
 
@@ -70,9 +69,9 @@ def group(data: Mapping[str, Any]) -> Group:
     return Group(
         key=str(data.get("key", "")),
         agreements=int(data.get("agreements", 0) or 0),
-        awarded=kopecks_of(data.get("awarded")),
-        cofinancing_committed=kopecks_of(data.get("cofinancingCommitted")),
-        cofinancing_received=kopecks_of(data.get("cofinancingReceived")),
+        awarded=minor_units_of(data.get("awarded")),
+        cofinancing_committed=minor_units_of(data.get("cofinancingCommitted")),
+        cofinancing_received=minor_units_of(data.get("cofinancingReceived")),
         leverage=str(data.get("leverage", "")),
         beneficiaries=int(data.get("beneficiaries", 0) or 0),
         attainment=_counts(data.get("attainment")),
@@ -114,7 +113,7 @@ def competition_summary(
         state=state_name(str(competition.get("state", ""))),
         opens_at=str(competition.get("opensAt", "")),
         closes_at=str(competition.get("closesAt", "")),
-        budget=kopecks_of(competition.get("budget")),
+        budget=minor_units_of(competition.get("budget")),
         applications=applications_by_state(applications),
         by_direction=_groups(by_direction),
         by_region=_groups(by_region),

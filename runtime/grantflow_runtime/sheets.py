@@ -1,5 +1,6 @@
 """A table written as CSV or as an Excel workbook, with one description of its columns so the two
-files always hold the same data.
+files always hold the same data. The command line writes them to files and the web console sends
+them as downloads, so both hand out the same sheet.
 
 Money is exact: kopecks in, roubles with two decimals out (a Decimal, never a float), shown in
 Excel with a thousands format; scores keep every decimal the service gave.
@@ -8,6 +9,7 @@ Excel with a thousands format; scores keep every decimal the service gave.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -15,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from grantflow_runtime.spreadsheet import safe_text
-
-from grantflow_cli.ops.money import roubles
 
 
 class CellKind(StrEnum):
@@ -54,7 +54,8 @@ def cell_value(kind: CellKind, value: Any) -> Any:
     if value is None or value == "":
         return None
     if kind is CellKind.MONEY:
-        return roubles(int(value))
+        # scaleb keeps the exponent: 100000050 kopecks are exactly Decimal("1000000.50").
+        return Decimal(int(value)).scaleb(-2)
     if kind is CellKind.INTEGER:
         return int(value)
     if kind is CellKind.DECIMAL:
@@ -67,27 +68,36 @@ def cell_value(kind: CellKind, value: Any) -> Any:
     return safe_text(str(value))
 
 
+MEDIA_TYPES = {
+    Format.CSV: "text/csv; charset=utf-8",
+    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def write(sheet: Sheet, path: Path, fmt: Format) -> None:
-    if fmt is Format.CSV:
-        write_csv(sheet, path)
-    else:
-        write_xlsx(sheet, path)
+    path.write_bytes(to_bytes(sheet, fmt))
 
 
-def write_csv(sheet: Sheet, path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([c.header for c in sheet.columns])
-        for row in sheet.rows:
-            writer.writerow(
-                [
-                    "" if (v := cell_value(c.kind, value)) is None else v
-                    for c, value in zip(sheet.columns, row, strict=True)
-                ]
-            )
+def to_bytes(sheet: Sheet, fmt: Format) -> bytes:
+    """The file's content, for a download or a file."""
+    return csv_bytes(sheet) if fmt is Format.CSV else xlsx_bytes(sheet)
 
 
-def write_xlsx(sheet: Sheet, path: Path) -> None:
+def csv_bytes(sheet: Sheet) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in sheet.columns])
+    for row in sheet.rows:
+        writer.writerow(
+            [
+                "" if (v := cell_value(c.kind, value)) is None else v
+                for c, value in zip(sheet.columns, row, strict=True)
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(sheet: Sheet) -> bytes:
     # Imported here: openpyxl takes a tenth of a second to load, and most commands never write.
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -111,4 +121,6 @@ def write_xlsx(sheet: Sheet, path: Path) -> None:
             for (cell,) in page.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = number_format
     page.freeze_panes = "A2"
-    book.save(path)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,12 +1,13 @@
-"""The ranking and the awards of a competition as sheets, from the API's JSON answers."""
+"""The ranking and the awards of a competition as sheets, from the API's JSON answers: the
+command line's exports and the web console's downloads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from grantflow_cli.ops.money import kopecks_of
-from grantflow_cli.ops.sheets import CellKind, Col, Sheet
+from grantflow_runtime.money import minor_units_of
+from grantflow_runtime.sheets import CellKind, Col, Sheet
 
 RANKING_COLUMNS = [
     Col("rank", CellKind.INTEGER, 6),
@@ -43,7 +44,7 @@ def ranking_sheet(ranking: Mapping[str, Any]) -> Sheet:
             e.get("applicationId", ""),
             e.get("title", ""),
             e.get("directionCode", ""),
-            kopecks_of(e.get("requested")),
+            minor_units_of(e.get("requested")),
             e.get("rawScore", ""),
             e.get("calibratedScore", ""),
             e.get("experts", 0),
@@ -80,8 +81,8 @@ def awards_sheet(
                 organisation.get("name", ""),
                 organisation.get("inn", ""),
                 organisation.get("regionCode", ""),
-                kopecks_of(entry.get("requested")),
-                kopecks_of(award.get("amount")),
+                minor_units_of(entry.get("requested")),
+                minor_units_of(award.get("amount")),
                 award.get("score", ""),
             ]
         )

@@ -1,5 +1,6 @@
 """How well a competition's applications are covered by experts: which have all the experts the
-panel asks for, which some, which none, and how much each expert carries."""
+panel asks for, which some, which none, and how much each expert carries. Computed from the API's
+JSON answers, for the command line's `coverage` and the web console's competition page."""
 
 from __future__ import annotations
 
@@ -52,6 +53,19 @@ class Coverage:
     @property
     def applications(self) -> int:
         return len(self.full) + len(self.partial) + len(self.none)
+
+    @property
+    def assigned(self) -> int:
+        """Live assignments (cancelled ones left out), scored or not."""
+        return sum(e.assigned for e in self.experts)
+
+    @property
+    def scored(self) -> int:
+        return sum(e.scored for e in self.experts)
+
+    @property
+    def pending(self) -> int:
+        return self.assigned - self.scored
 
 
 def coverage(
