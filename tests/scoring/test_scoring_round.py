@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
 from grantflow.applications.v1 import applications_pb2
 from grantflow.applications.v1 import applications_service_pb2 as apps_pb
 from grantflow.scoring.v1 import experts_pb2, panels_pb2, reviews_pb2
@@ -583,3 +585,52 @@ async def test_conflict_declared_after_assignment_ends_it(round_: Round) -> None
             metadata=as_(expert_identity(1)),
         )
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_assignments_are_due_by_the_panels_scoring_deadline(round_: Round) -> None:
+    r = round_
+    for n in (1, 2):
+        await r.add_expert(n, directions=["family"])
+    await r.scoring.AssignExperts(
+        pb.AssignExpertsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    # No deadline until the funder sets one: an unset due_time, not the epoch.
+    assert not any(a.HasField("due_time") for a in await my_assignments(r, 1))
+    due = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)
+    updated = await r.scoring.UpdatePanel(
+        pb.UpdatePanelRequest(
+            panel=panels_pb2.Panel(
+                competition_id=r.competition_id,
+                scores_due_time=Timestamp(seconds=int(due.timestamp())),
+            ),
+            update_mask=FieldMask(paths=["scores_due_time"]),
+        ),
+        metadata=as_(FUNDER),
+    )
+    assert updated.scores_due_time.ToDatetime(tzinfo=UTC) == due
+    assert updated.experts_per_application == 2  # the mask touched nothing else
+    # Declared conflicts end an assignment; it still says when the panel's scores were due.
+    await r.scoring.DeclareConflict(
+        pb.DeclareConflictRequest(
+            conflict=experts_pb2.Conflict(application_id=r.application_ids[0], reason="a friend")
+        ),
+        metadata=as_(expert_identity(1)),
+    )
+    mine = await my_assignments(r, 1)
+    assert len(mine) == len(r.application_ids)
+    assert {a.due_time.ToDatetime(tzinfo=UTC) for a in mine} == {due}
+    assert reviews_pb2.Assignment.STATE_CANCELLED in {a.state for a in mine}
+    everyone = await r.scoring.ListAssignments(
+        pb.ListAssignmentsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    assert {a.due_time.ToDatetime(tzinfo=UTC) for a in everyone.assignments} == {due}
+    # Clearing it (masked, left unset) takes the deadline away again.
+    await r.scoring.UpdatePanel(
+        pb.UpdatePanelRequest(
+            panel=panels_pb2.Panel(competition_id=r.competition_id),
+            update_mask=FieldMask(paths=["scores_due_time"]),
+        ),
+        metadata=as_(FUNDER),
+    )
+    assert not (await r.panel()).HasField("scores_due_time")
+    assert not any(a.HasField("due_time") for a in await my_assignments(r, 2))

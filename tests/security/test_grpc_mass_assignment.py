@@ -113,7 +113,7 @@ CALLERS: dict[str, frozenset[str]] = {
     SV1 + "Panel": _names(
         "competition_id experts_per_application max_experts_per_application "
         "divergence_threshold_percent final_rule decide_by_calibrated same_region_is_conflict "
-        "pass_marks"),
+        "pass_marks scores_due_time"),
     IV1 + "IndicatorDefinition": _names(
         "code title unit result_level aggregation direction iris_metric_id sdg_indicator"),
     IV1 + "Report": _names(

@@ -44,6 +44,7 @@ def _panel(row: PanelRow) -> Panel:
             pass_marks=tuple(
                 PassMark(_bound(b, row.currency), Decimal(m)) for b, m in row.pass_marks
             ),
+            scores_due_at=row.scores_due_at,
         ),
     )
 
@@ -66,6 +67,7 @@ def _fill(row: PanelRow, p: Panel) -> None:
     row.pass_marks = [
         [m.max_request.minor_units if m.max_request else None, str(m.mark)] for m in s.pass_marks
     ]
+    row.scores_due_at = s.scores_due_at
 
 
 class PanelRepository:

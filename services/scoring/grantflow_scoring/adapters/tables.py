@@ -57,6 +57,8 @@ class PanelRow(Base):
     same_region_is_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     # [[max_request kopecks or null, "mark"], ...]
     pass_marks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # When experts' scores are due; null: the funder set no deadline.
+    scores_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # [[max_request kopecks or null, {code: "weight"}], ...]
     rubric_bands: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Passed on with every award, so the agreement reports on them.

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from grantflow.scoring.v1 import experts_pb2, panels_pb2, reviews_pb2, rubrics_pb2
 from grantflow_runtime.errors import Violations
 from grantflow_runtime.money import Money
-from grantflow_runtime.protoconv import from_money, parse_decimal, to_money, to_timestamp
+from grantflow_runtime.protoconv import (
+    from_money,
+    from_timestamp,
+    parse_decimal,
+    to_money,
+    to_timestamp,
+)
 
 from grantflow_scoring.adapters.applications_copy import SubmittedApplication
 from grantflow_scoring.adapters.experts_repo import Expert
@@ -128,6 +135,7 @@ def panel_to_proto(p: Panel) -> panels_pb2.Panel:
             )
             for m in s.pass_marks
         ],
+        scores_due_time=to_timestamp(s.scores_due_at),
     )
 
 
@@ -152,6 +160,7 @@ def settings_from_proto(m: panels_pb2.Panel) -> PanelSettings:
             )
             for i, pm in enumerate(m.pass_marks)
         ),
+        scores_due_at=from_timestamp(m.scores_due_time, m.HasField("scores_due_time")),
     )
     v.raise_if_any()
     return settings
@@ -173,8 +182,10 @@ def expert_to_proto(e: Expert) -> experts_pb2.Expert:
 
 
 def assignment_to_proto(
-    a: AssignmentRecord, application: SubmittedApplication | None
+    a: AssignmentRecord, application: SubmittedApplication | None, *, due: datetime | None = None
 ) -> reviews_pb2.Assignment:
+    """`application` is None where the expert must not see it (a conflict); `due` is the
+    panel's scoring deadline, if it has one."""
     message = reviews_pb2.Assignment(
         competition_id=a.competition_id,
         application_id=a.application_id,
@@ -182,6 +193,7 @@ def assignment_to_proto(
         state=ASSIGNMENT_STATES[a.state],
         extra=a.extra,
         assign_time=to_timestamp(a.assigned_at),
+        due_time=to_timestamp(due),
     )
     if application is not None:
         message.application.CopyFrom(

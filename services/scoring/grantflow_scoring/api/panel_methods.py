@@ -33,6 +33,7 @@ SETTABLE = frozenset(
         "decide_by_calibrated",
         "same_region_is_conflict",
         "pass_marks",
+        "scores_due_time",
     }
 )
 

@@ -179,10 +179,15 @@ class ReviewMethods(Methods):
                 items, page, key=lambda a: [a.application_id, a.expert_id], filters=filters
             )
             copies = SubmittedApplications(session)
+            # Every assignment of one competition is due by its panel's deadline.
+            panel = await PanelRepository(session).get(competition_id)
+            due = panel.settings.scores_due_at if panel is not None else None
             # A cancelled assignment (a conflict) shows no application content to its expert.
             shown = [
                 assignment_to_proto(
-                    a, await copies.get(a.application_id) if a.state != CANCELLED else None
+                    a,
+                    await copies.get(a.application_id) if a.state != CANCELLED else None,
+                    due=due,
                 )
                 for a in rows
             ]

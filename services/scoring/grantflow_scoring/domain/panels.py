@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -29,6 +30,9 @@ class PanelSettings:
     decide_by_calibrated: bool = False
     same_region_is_conflict: bool = False
     pass_marks: tuple[PassMark, ...] = NATIONAL_PASS_MARKS
+    # When experts' scores are due (UTC); None: no deadline. It informs and marks late reviews;
+    # scoring itself ends only when the funder closes the panel.
+    scores_due_at: datetime | None = None
 
     def validate(self, prefix: str = "panel") -> None:
         v = Violations()

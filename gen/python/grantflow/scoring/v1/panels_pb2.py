@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!grantflow/scoring/v1/panels.proto\x12\x14grantflow.scoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\x8e\x06\n\x05Panel\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x30\n\x05state\x18\x03 \x01(\x0e\x32!.grantflow.scoring.v1.Panel.State\x12\x17\n\x0f\x64irection_codes\x18\x04 \x03(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12*\n\x06\x62udget\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12>\n\x10\x64irection_quotas\x18\x07 \x03(\x0b\x32$.grantflow.scoring.v1.DirectionQuota\x12\x1f\n\x17\x65xperts_per_application\x18\x08 \x01(\x05\x12#\n\x1bmax_experts_per_application\x18\t \x01(\x05\x12$\n\x1c\x64ivergence_threshold_percent\x18\n \x01(\t\x12\x39\n\nfinal_rule\x18\x0b \x01(\x0e\x32%.grantflow.scoring.v1.Panel.FinalRule\x12\x1c\n\x14\x64\x65\x63ide_by_calibrated\x18\x0c \x01(\x08\x12\x1f\n\x17same_region_is_conflict\x18\r \x01(\x08\x12\x32\n\npass_marks\x18\x0e \x03(\x0b\x32\x1e.grantflow.scoring.v1.PassMark\x12-\n\tcloses_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10STATE_COLLECTING\x10\x01\x12\x11\n\rSTATE_SCORING\x10\x02\x12\x10\n\x0cSTATE_CLOSED\x10\x03\x12\x11\n\rSTATE_DECIDED\x10\x04\"a\n\tFinalRule\x12\x1a\n\x16\x46INAL_RULE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x46INAL_RULE_MEAN_ALL\x10\x01\x12\x1f\n\x1b\x46INAL_RULE_MEAN_CLOSEST_TWO\x10\x02\"T\n\x0e\x44irectionQuota\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\"I\n\x08PassMark\x12/\n\x0bmax_request\x18\x01 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04mark\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!grantflow/scoring/v1/panels.proto\x12\x14grantflow.scoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\xc3\x06\n\x05Panel\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x30\n\x05state\x18\x03 \x01(\x0e\x32!.grantflow.scoring.v1.Panel.State\x12\x17\n\x0f\x64irection_codes\x18\x04 \x03(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12*\n\x06\x62udget\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12>\n\x10\x64irection_quotas\x18\x07 \x03(\x0b\x32$.grantflow.scoring.v1.DirectionQuota\x12\x1f\n\x17\x65xperts_per_application\x18\x08 \x01(\x05\x12#\n\x1bmax_experts_per_application\x18\t \x01(\x05\x12$\n\x1c\x64ivergence_threshold_percent\x18\n \x01(\t\x12\x39\n\nfinal_rule\x18\x0b \x01(\x0e\x32%.grantflow.scoring.v1.Panel.FinalRule\x12\x1c\n\x14\x64\x65\x63ide_by_calibrated\x18\x0c \x01(\x08\x12\x1f\n\x17same_region_is_conflict\x18\r \x01(\x08\x12\x32\n\npass_marks\x18\x0e \x03(\x0b\x32\x1e.grantflow.scoring.v1.PassMark\x12-\n\tcloses_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fscores_due_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10STATE_COLLECTING\x10\x01\x12\x11\n\rSTATE_SCORING\x10\x02\x12\x10\n\x0cSTATE_CLOSED\x10\x03\x12\x11\n\rSTATE_DECIDED\x10\x04\"a\n\tFinalRule\x12\x1a\n\x16\x46INAL_RULE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x46INAL_RULE_MEAN_ALL\x10\x01\x12\x1f\n\x1b\x46INAL_RULE_MEAN_CLOSEST_TWO\x10\x02\"T\n\x0e\x44irectionQuota\x12\x16\n\x0e\x64irection_code\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\"I\n\x08PassMark\x12/\n\x0bmax_request\x18\x01 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04mark\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,13 +34,13 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.scoring.v1.panels
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PANEL']._serialized_start=126
-  _globals['_PANEL']._serialized_end=908
-  _globals['_PANEL_STATE']._serialized_start=701
-  _globals['_PANEL_STATE']._serialized_end=809
-  _globals['_PANEL_FINALRULE']._serialized_start=811
-  _globals['_PANEL_FINALRULE']._serialized_end=908
-  _globals['_DIRECTIONQUOTA']._serialized_start=910
-  _globals['_DIRECTIONQUOTA']._serialized_end=994
-  _globals['_PASSMARK']._serialized_start=996
-  _globals['_PASSMARK']._serialized_end=1069
+  _globals['_PANEL']._serialized_end=961
+  _globals['_PANEL_STATE']._serialized_start=754
+  _globals['_PANEL_STATE']._serialized_end=862
+  _globals['_PANEL_FINALRULE']._serialized_start=864
+  _globals['_PANEL_FINALRULE']._serialized_end=961
+  _globals['_DIRECTIONQUOTA']._serialized_start=963
+  _globals['_DIRECTIONQUOTA']._serialized_end=1047
+  _globals['_PASSMARK']._serialized_start=1049
+  _globals['_PASSMARK']._serialized_end=1122
 # @@protoc_insertion_point(module_scope)

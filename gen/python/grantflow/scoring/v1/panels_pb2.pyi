@@ -88,6 +88,7 @@ class Panel(_message.Message):
     SAME_REGION_IS_CONFLICT_FIELD_NUMBER: _builtins.int
     PASS_MARKS_FIELD_NUMBER: _builtins.int
     CLOSES_AT_FIELD_NUMBER: _builtins.int
+    SCORES_DUE_TIME_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     title: _builtins.str
     state: Global___Panel.State.ValueType
@@ -114,6 +115,12 @@ class Panel(_message.Message):
     def pass_marks(self) -> _containers.RepeatedCompositeFieldContainer[Global___PassMark]: ...
     @_builtins.property
     def closes_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def scores_due_time(self) -> _timestamp_pb2.Timestamp:
+        """When experts' scores are due; unset means no deadline. The funder's to set. Scores are still
+        taken after it until the panel is closed: it tells experts when, and marks late reviews.
+        """
+
     def __init__(
         self,
         *,
@@ -132,10 +139,11 @@ class Panel(_message.Message):
         same_region_is_conflict: _builtins.bool = ...,
         pass_marks: _abc.Iterable[Global___PassMark] | None = ...,
         closes_at: _timestamp_pb2.Timestamp | None = ...,
+        scores_due_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "scores_due_time", b"scores_due_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "decide_by_calibrated", b"decide_by_calibrated", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "divergence_threshold_percent", b"divergence_threshold_percent", "experts_per_application", b"experts_per_application", "final_rule", b"final_rule", "max_experts_per_application", b"max_experts_per_application", "owner", b"owner", "pass_marks", b"pass_marks", "same_region_is_conflict", b"same_region_is_conflict", "state", b"state", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "closes_at", b"closes_at", "competition_id", b"competition_id", "decide_by_calibrated", b"decide_by_calibrated", "direction_codes", b"direction_codes", "direction_quotas", b"direction_quotas", "divergence_threshold_percent", b"divergence_threshold_percent", "experts_per_application", b"experts_per_application", "final_rule", b"final_rule", "max_experts_per_application", b"max_experts_per_application", "owner", b"owner", "pass_marks", b"pass_marks", "same_region_is_conflict", b"same_region_is_conflict", "scores_due_time", b"scores_due_time", "state", b"state", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from grantflow.common.v1 import money_pb2 as grantflow_dot_common_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"grantflow/scoring/v1/reviews.proto\x12\x14grantflow.scoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\xdf\x02\n\nAssignment\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\texpert_id\x18\x03 \x01(\t\x12\x35\n\x05state\x18\x04 \x01(\x0e\x32&.grantflow.scoring.v1.Assignment.State\x12\r\n\x05\x65xtra\x18\x05 \x01(\x08\x12/\n\x0b\x61ssign_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0b\x61pplication\x18\x07 \x01(\x0b\x32(.grantflow.scoring.v1.ApplicationSummary\"X\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_PENDING\x10\x01\x12\x10\n\x0cSTATE_SCORED\x10\x02\x12\x13\n\x0fSTATE_CANCELLED\x10\x03\"\xff\x01\n\x12\x41pplicationSummary\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x03 \x01(\t\x12\x14\n\x0cregion_codes\x18\x04 \x03(\t\x12-\n\trequested\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12/\n\x0b\x63ofinancing\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x19\n\x11organisation_name\x18\x07 \x01(\t\x12 \n\x18organisation_region_code\x18\x08 \x01(\t\"\xd2\x01\n\x05Score\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\texpert_id\x18\x03 \x01(\t\x12\x34\n\x06scores\x18\x04 \x03(\x0b\x32$.grantflow.scoring.v1.CriterionScore\x12\r\n\x05total\x18\x05 \x01(\t\x12\x10\n\x08revision\x18\x06 \x01(\x05\x12/\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0e\x43riterionScore\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"\xee\x01\n\x0cRankingEntry\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x03 \x01(\t\x12-\n\trequested\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x11\n\traw_score\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61librated_score\x18\x06 \x01(\t\x12\x0f\n\x07\x65xperts\x18\x07 \x01(\x05\x12\x10\n\x08\x64iverged\x18\x08 \x01(\x08\x12\x12\n\nincomplete\x18\t \x01(\x08\x12\r\n\x05title\x18\n \x01(\t\"\xff\x01\n\x08\x44\x65\x63ision\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12/\n\x06\x61wards\x18\x02 \x03(\x0b\x32\x1f.grantflow.scoring.v1.AwardLine\x12\x34\n\x08\x64\x65\x63lined\x18\x03 \x03(\x0b\x32\".grantflow.scoring.v1.DeclinedLine\x12/\n\x0b\x62udget_used\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12/\n\x0b\x64\x65\x63ide_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ndecided_by\x18\x06 \x01(\t\"l\n\tAwardLine\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\r\n\x05score\x18\x04 \x01(\t\"D\n\x0c\x44\x65\x63linedLine\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"grantflow/scoring/v1/reviews.proto\x12\x14grantflow.scoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgrantflow/common/v1/money.proto\"\x8d\x03\n\nAssignment\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\texpert_id\x18\x03 \x01(\t\x12\x35\n\x05state\x18\x04 \x01(\x0e\x32&.grantflow.scoring.v1.Assignment.State\x12\r\n\x05\x65xtra\x18\x05 \x01(\x08\x12/\n\x0b\x61ssign_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0b\x61pplication\x18\x07 \x01(\x0b\x32(.grantflow.scoring.v1.ApplicationSummary\x12,\n\x08\x64ue_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_PENDING\x10\x01\x12\x10\n\x0cSTATE_SCORED\x10\x02\x12\x13\n\x0fSTATE_CANCELLED\x10\x03\"\xff\x01\n\x12\x41pplicationSummary\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x03 \x01(\t\x12\x14\n\x0cregion_codes\x18\x04 \x03(\t\x12-\n\trequested\x18\x05 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12/\n\x0b\x63ofinancing\x18\x06 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x19\n\x11organisation_name\x18\x07 \x01(\t\x12 \n\x18organisation_region_code\x18\x08 \x01(\t\"\xd2\x01\n\x05Score\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x11\n\texpert_id\x18\x03 \x01(\t\x12\x34\n\x06scores\x18\x04 \x03(\x0b\x32$.grantflow.scoring.v1.CriterionScore\x12\r\n\x05total\x18\x05 \x01(\t\x12\x10\n\x08revision\x18\x06 \x01(\x05\x12/\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0e\x43riterionScore\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"\xee\x01\n\x0cRankingEntry\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x16\n\x0e\x61pplication_id\x18\x02 \x01(\t\x12\x16\n\x0e\x64irection_code\x18\x03 \x01(\t\x12-\n\trequested\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x11\n\traw_score\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61librated_score\x18\x06 \x01(\t\x12\x0f\n\x07\x65xperts\x18\x07 \x01(\x05\x12\x10\n\x08\x64iverged\x18\x08 \x01(\x08\x12\x12\n\nincomplete\x18\t \x01(\x08\x12\r\n\x05title\x18\n \x01(\t\"\xff\x01\n\x08\x44\x65\x63ision\x12\x16\n\x0e\x63ompetition_id\x18\x01 \x01(\t\x12/\n\x06\x61wards\x18\x02 \x03(\x0b\x32\x1f.grantflow.scoring.v1.AwardLine\x12\x34\n\x08\x64\x65\x63lined\x18\x03 \x03(\x0b\x32\".grantflow.scoring.v1.DeclinedLine\x12/\n\x0b\x62udget_used\x18\x04 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12/\n\x0b\x64\x65\x63ide_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ndecided_by\x18\x06 \x01(\t\"l\n\tAwardLine\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.grantflow.common.v1.Money\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\r\n\x05score\x18\x04 \x01(\t\"D\n\x0c\x44\x65\x63linedLine\x12\x16\n\x0e\x61pplication_id\x18\x01 \x01(\t\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,21 +34,21 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grantflow.scoring.v1.review
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ASSIGNMENT']._serialized_start=127
-  _globals['_ASSIGNMENT']._serialized_end=478
-  _globals['_ASSIGNMENT_STATE']._serialized_start=390
-  _globals['_ASSIGNMENT_STATE']._serialized_end=478
-  _globals['_APPLICATIONSUMMARY']._serialized_start=481
-  _globals['_APPLICATIONSUMMARY']._serialized_end=736
-  _globals['_SCORE']._serialized_start=739
-  _globals['_SCORE']._serialized_end=949
-  _globals['_CRITERIONSCORE']._serialized_start=951
-  _globals['_CRITERIONSCORE']._serialized_end=1013
-  _globals['_RANKINGENTRY']._serialized_start=1016
-  _globals['_RANKINGENTRY']._serialized_end=1254
-  _globals['_DECISION']._serialized_start=1257
-  _globals['_DECISION']._serialized_end=1512
-  _globals['_AWARDLINE']._serialized_start=1514
-  _globals['_AWARDLINE']._serialized_end=1622
-  _globals['_DECLINEDLINE']._serialized_start=1624
-  _globals['_DECLINEDLINE']._serialized_end=1692
+  _globals['_ASSIGNMENT']._serialized_end=524
+  _globals['_ASSIGNMENT_STATE']._serialized_start=436
+  _globals['_ASSIGNMENT_STATE']._serialized_end=524
+  _globals['_APPLICATIONSUMMARY']._serialized_start=527
+  _globals['_APPLICATIONSUMMARY']._serialized_end=782
+  _globals['_SCORE']._serialized_start=785
+  _globals['_SCORE']._serialized_end=995
+  _globals['_CRITERIONSCORE']._serialized_start=997
+  _globals['_CRITERIONSCORE']._serialized_end=1059
+  _globals['_RANKINGENTRY']._serialized_start=1062
+  _globals['_RANKINGENTRY']._serialized_end=1300
+  _globals['_DECISION']._serialized_start=1303
+  _globals['_DECISION']._serialized_end=1558
+  _globals['_AWARDLINE']._serialized_start=1560
+  _globals['_AWARDLINE']._serialized_end=1668
+  _globals['_DECLINEDLINE']._serialized_start=1670
+  _globals['_DECLINEDLINE']._serialized_end=1738
 # @@protoc_insertion_point(module_scope)

@@ -55,6 +55,7 @@ class Assignment(_message.Message):
     EXTRA_FIELD_NUMBER: _builtins.int
     ASSIGN_TIME_FIELD_NUMBER: _builtins.int
     APPLICATION_FIELD_NUMBER: _builtins.int
+    DUE_TIME_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
     application_id: _builtins.str
     expert_id: _builtins.str
@@ -67,6 +68,12 @@ class Assignment(_message.Message):
     def application(self) -> Global___ApplicationSummary:
         """What is reviewed (never another expert's score)."""
 
+    @_builtins.property
+    def due_time(self) -> _timestamp_pb2.Timestamp:
+        """When scores are due: the panel's scoring deadline (Panel.scores_due_time). Unset while the
+        funder has set none.
+        """
+
     def __init__(
         self,
         *,
@@ -77,10 +84,11 @@ class Assignment(_message.Message):
         extra: _builtins.bool = ...,
         assign_time: _timestamp_pb2.Timestamp | None = ...,
         application: Global___ApplicationSummary | None = ...,
+        due_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "assign_time", b"assign_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "assign_time", b"assign_time", "due_time", b"due_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "application_id", b"application_id", "assign_time", b"assign_time", "competition_id", b"competition_id", "expert_id", b"expert_id", "extra", b"extra", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "application_id", b"application_id", "assign_time", b"assign_time", "competition_id", b"competition_id", "due_time", b"due_time", "expert_id", b"expert_id", "extra", b"extra", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
