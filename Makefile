@@ -11,7 +11,7 @@ SERVICES := applications scoring impact
 # The commit that first had protos: nothing on main may break what was published since.
 BUF_BASELINE := $(shell git log --diff-filter=A --format=%H -- buf.yaml 2>/dev/null | tail -n 1)
 
-.PHONY: help install generate check-generated lint fmt readme breaking run test test-sqlite test-postgres bench ci lock clean
+.PHONY: help install browser generate check-generated lint fmt readme breaking run test test-sqlite test-postgres bench ci lock clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,6 +23,17 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies (hash-checked)
+
+# The console's end-to-end tests drive Debian's chromium; Playwright's own browser download is
+# neither wanted nor possible here.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the console's browser tests"
+	$(SUDO) apt-get install -y --no-install-recommends chromium \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+browser: $(CHROMIUM) ## Install Debian's chromium (the console's end-to-end tests use it)
 
 generate: $(STAMP) ## Regenerate Python code and typed stubs from protos/ into gen/python
 	$(PY) tools/generate_protos.py
@@ -56,14 +67,14 @@ DEMO ?= 1
 run: $(STAMP) generate ## Start NATS, the services and the gateway, run the demo round (DEMO=0 skips it)
 	$(PY) -m grantflow_runtime.devstack $(if $(filter 0,$(DEMO)),--no-demo,)
 
-test: $(STAMP) ## The whole suite on SQLite (GRANTFLOW_TEST_BACKEND=postgres for PostgreSQL)
-	$(BIN)/pytest
+test: $(STAMP) $(CHROMIUM) ## The whole suite on SQLite (GRANTFLOW_TEST_BACKEND=postgres for PostgreSQL)
+	GRANTFLOW_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
-test-sqlite: $(STAMP)
-	GRANTFLOW_TEST_BACKEND=sqlite $(BIN)/pytest
+test-sqlite: $(STAMP) $(CHROMIUM)
+	GRANTFLOW_CHROMIUM=$(CHROMIUM) GRANTFLOW_TEST_BACKEND=sqlite $(BIN)/pytest
 
-test-postgres: $(STAMP) ## The whole suite on the PostgreSQL at 127.0.0.1:5432
-	GRANTFLOW_TEST_BACKEND=postgres $(BIN)/pytest
+test-postgres: $(STAMP) $(CHROMIUM) ## The whole suite on the PostgreSQL at 127.0.0.1:5432
+	GRANTFLOW_CHROMIUM=$(CHROMIUM) GRANTFLOW_TEST_BACKEND=postgres $(BIN)/pytest
 
 bench: $(STAMP) ## Throughput, latency, scale and memory against this machine's limits: one table, bench/results/latest.json (BENCH_ARGS=--help)
 	$(PY) -m bench $(BENCH_ARGS)

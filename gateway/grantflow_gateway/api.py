@@ -6,6 +6,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,28 +62,20 @@ class Api:
         try:
             route, values = self.router.match(request.method, request.url.path)
             identity = self._authenticate(request)
-            self.limiter.check(f"sub:{identity.subject}")
-            if identity.role not in route.roles:
-                what = route.summary[0].lower() + route.summary[1:]
-                raise Problem(
-                    403,
-                    f"role {identity.role.value} may not {what}",
-                    reason="ROLE_NOT_ALLOWED",
-                    code="PERMISSION_DENIED",
-                )
+            self.limit(identity)
             # A create's idempotency key is its request id too, so a retry logs as the same call.
             idempotency_key = _idempotency_key(request) if route.idempotent_create else None
             request_id = idempotency_key or request_id
-            with bound(request_id, identity):
-                message = build_request(
-                    route,
-                    path_values=values,
-                    query=request.query_params.multi_items(),
-                    body=await self._body(request),
-                    request_id=idempotency_key or uuid.uuid4().hex,
-                    max_page_size=self.limits.max_page_size,
-                )
-                response = _success(route, await self._call(route, message, identity, request_id))
+            reply = await self.invoke(
+                route,
+                identity,
+                request_id=request_id,
+                path_values=values,
+                query=request.query_params.multi_items(),
+                body=await self._body(request),
+                idempotency_key=idempotency_key,
+            )
+            response = _success(route, reply)
         except Problem as problem:
             response = problem.response(request_id=request_id, instance=request.url.path)
         response.headers[REQUEST_ID_HEADER] = request_id
@@ -97,6 +90,43 @@ class Api:
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return response
+
+    def limit(self, identity: Identity) -> None:
+        """One token from the caller's bucket; a 429 Problem when it is empty."""
+        self.limiter.check(f"sub:{identity.subject}")
+
+    async def invoke(
+        self,
+        route: Route,
+        identity: Identity,
+        *,
+        request_id: str,
+        path_values: Sequence[str] = (),
+        query: Sequence[tuple[str, str]] = (),
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Message:
+        """One call as `identity`: the role check, the request built from its HTTP parts, the
+        upstream call; every failure is a Problem. The HTTP API and the console both go through
+        here, so a page can never do what the API would refuse."""
+        if identity.role not in route.roles:
+            what = route.summary[0].lower() + route.summary[1:]
+            raise Problem(
+                403,
+                f"role {identity.role.value} may not {what}",
+                reason="ROLE_NOT_ALLOWED",
+                code="PERMISSION_DENIED",
+            )
+        with bound(request_id, identity):
+            message = build_request(
+                route,
+                path_values=path_values,
+                query=query,
+                body=body,
+                request_id=idempotency_key or uuid.uuid4().hex,
+                max_page_size=self.limits.max_page_size,
+            )
+            return await self._call(route, message, identity, request_id)
 
     async def _call(
         self, route: Route, message: Message, identity: Identity, request_id: str

@@ -13,12 +13,13 @@ from grantflow_runtime.logs import configure_logging, get_logger
 from grantflow_runtime.tokens import key_from_config
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from grantflow_gateway.api import Api
+from grantflow_gateway.console.app import console_routes
 from grantflow_gateway.health import check_all
 from grantflow_gateway.limits import RateLimiter
 from grantflow_gateway.openapi import build_openapi
@@ -80,6 +81,9 @@ def create_app(config: Config) -> Starlette:
     async def openapi_json(_: Request) -> JSONResponse:
         return JSONResponse(openapi)
 
+    async def console_home(_: Request) -> Response:
+        return RedirectResponse("/console/", status_code=303)
+
     async def docs(_: Request) -> Response:
         return HTMLResponse(_DOCS_PAGE)
 
@@ -90,6 +94,8 @@ def create_app(config: Config) -> Starlette:
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
             Mount("/docs/static", StaticFiles(directory=_SWAGGER_STATIC)),
+            Route("/", console_home),
+            *console_routes(api),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,36 @@
+"""The services' rule codes in words, for pages in Russian (see `web.localized`)."""
+
+MESSAGES = {
+    "rule.required": ("required", "обязательное поле"),
+    "rule.max_len": ("too long", "слишком длинный текст"),
+    "rule.max_items": ("too many entries", "слишком много записей"),
+    "rule.range": ("out of range", "значение вне допустимых пределов"),
+    "rule.order": ("in the wrong order", "неверный порядок дат или значений"),
+    "rule.mismatch": ("does not match", "значения не совпадают"),
+    "rule.sum": ("the sums differ", "суммы не сходятся"),
+    "rule.minimum": ("below the minimum", "ниже минимума по условиям конкурса"),
+    "rule.currency": ("wrong currency", "неверная валюта"),
+    "rule.format": ("wrong format", "неверный формат"),
+    "rule.enum": ("not one of the allowed values", "недопустимое значение"),
+    "rule.region": ("region not eligible", "регион не допускается условиями конкурса"),
+    "rule.legal_form": (
+        "legal form not eligible",
+        "организационно-правовая форма не допускается условиями конкурса",
+    ),
+    "rule.registration_age": (
+        "registered too recently",
+        "организация зарегистрирована слишком недавно",
+    ),
+    "rule.eligibility": ("not eligible", "не соответствует условиям конкурса"),
+    "rule.limit": ("over the limit", "превышен лимит"),
+    "rule.closed": ("the competition is closed", "приём заявок закрыт"),
+    "rule.catalogue": ("not in the catalogue", "нет в справочнике"),
+    "rule.membership": ("not allowed here", "не входит в допустимый перечень"),
+    "rule.unique": ("listed twice", "указано дважды"),
+    "rule.future": ("must be in the future", "дата должна быть в будущем"),
+    "rule.unknown": ("unknown", "неизвестное значение"),
+    "rule.duplicate": ("reported twice", "указано дважды"),
+    "rule.period": ("outside the period", "вне отчётного периода"),
+    "rule.unit": ("wrong unit", "неверная единица измерения"),
+    "rule.consistency": ("inconsistent", "значения не согласуются"),
+}
