@@ -255,6 +255,7 @@ async def main_async(args: argparse.Namespace) -> int:
             _say(f"  {name:<12} grpc://{config.service_addrs[name]}  (health, reflection)")
         gateway = f"http://{config.gateway_host}:{config.gateway_port}"
         _say(f"  gateway     {gateway}/v1  docs {gateway}/docs  {gateway}/openapi.json")
+        _say(f"  console     {gateway}/console/  (sign in with one of the tokens below)")
         tokens = _write_dev_tokens(config)
         _say(f"  tokens      {tokens} (one per role, 7 days; `grantflow-token` mints others):")
         for line in tokens.read_text().splitlines():

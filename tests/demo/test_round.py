@@ -152,6 +152,21 @@ async def test_the_demo_round_matches_the_stored_data_and_seeds_once(
         assert len(practices) == SETTINGS.practices
         assert all(p["adoptedInRegionCodes"] for p in practices)
 
+    # The console's sign-in tokens name people of this round who have something to see.
+    tokens = first.console_tokens
+    assert set(tokens) == {"FUNDER", "APPLICANT", "EXPERT"}
+
+    async def seen(role: str, path: str, items: str, **params: str) -> int:
+        got = await s.http.get(
+            path, params=params, headers={"Authorization": f"Bearer {tokens[role]}"}
+        )
+        assert got.status_code == 200, got.text
+        return len(got.json()[items])
+
+    assert await seen("APPLICANT", "/v1/agreements", "agreements") >= 1
+    assert await seen("EXPERT", "/v1/assignments", "assignments", competitionId=cid) >= 1
+    assert await seen("FUNDER", "/v1/competitions", "competitions") >= 1
+
     # A second run finds the round, writes nothing and shows the same figures.
     before = await _stored_counts(s, cid)
     second = await asyncio.wait_for(asyncio.to_thread(_run, s), timeout=30)

@@ -6,6 +6,7 @@ import json
 import os
 
 import click
+from grantflow_runtime.config import Config
 from rich.console import Console
 
 from grantflow_cli.client import DEFAULT_GATEWAY, ApiError
@@ -79,6 +80,16 @@ def demo(
         click.echo(json.dumps(outcome.summary, ensure_ascii=False, indent=2))
         return
     render.show(console, outcome.summary)
+    if outcome.console_tokens:
+        path = Config.from_env().data_dir / "console-tokens.env"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            "".join(f"{role}_TOKEN={token}\n" for role, token in outcome.console_tokens.items())
+        )
+        console.print(
+            f"Web console: {url.rstrip('/')}/console/ — sign in as this round's"
+            f" {', '.join(r.lower() for r in outcome.console_tokens)} with a token from {path}"
+        )
     for note in outcome.notes:
         console.print(f"[yellow]note:[/] {note}")
     if outcome.found_existing and outcome.writes == 0:

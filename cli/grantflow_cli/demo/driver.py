@@ -12,11 +12,18 @@ from typing import Any
 from grantflow_runtime.context import Role
 from rich.console import Console
 
+from grantflow_cli.client import dev_token
 from grantflow_cli.demo import phase_apply, phase_competition, phase_impact, phase_score
 from grantflow_cli.demo.api import Api
 from grantflow_cli.demo.generate import build_plan
 from grantflow_cli.demo.reports_model import assign_trajectories, returned_once
-from grantflow_cli.demo.settings import FUNDER, DemoSettings, read_back
+from grantflow_cli.demo.settings import (
+    FUNDER,
+    DemoSettings,
+    applicant_subject,
+    expert_subject,
+    read_back,
+)
 from grantflow_cli.demo.state import Round
 from grantflow_cli.demo.steps import Steps
 from grantflow_cli.demo.summary import collect, summarise
@@ -33,6 +40,8 @@ class Outcome:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Development tokens for the web console, by role: people of this round with data to see.
+    console_tokens: dict[str, str] = field(default_factory=dict)
 
 
 def run(base_url: str, settings: DemoSettings, console: Console) -> Outcome:
@@ -41,7 +50,7 @@ def run(base_url: str, settings: DemoSettings, console: Console) -> Outcome:
     try:
         with Steps(console) as steps:
             r, existing = _start(api, settings, steps)
-            _seed(r)
+            awarded = _seed(r)
             with steps.phase("Summary from the stored data"):
                 stored = collect(
                     api.base_url,
@@ -59,6 +68,7 @@ def run(base_url: str, settings: DemoSettings, console: Console) -> Outcome:
             seconds=time.monotonic() - started,
             timings=steps.timings,
             notes=r.notes,
+            console_tokens=_console_tokens(r, awarded),
         )
     finally:
         api.close()
@@ -89,7 +99,7 @@ def _start(api: Api, asked: DemoSettings, steps: Steps) -> tuple[Round, bool]:
     return r, found is not None
 
 
-def _seed(r: Round) -> None:
+def _seed(r: Round) -> list[int]:
     """Every phase first reads what is stored and does only what is missing."""
     start = r.plan.competition.deadline
     if start > datetime.now(UTC).date():
@@ -125,6 +135,22 @@ def _seed(r: Round) -> None:
     evidence = phase_impact.file_reports(r, signed, paths, returned_once(r.plan.seed, paths))
     phase_impact.practices(r, signed, paths, evidence)
     phase_competition.settle(r)
+    return [n for n in awarded if n is not None]
+
+
+def _console_tokens(r: Round, awarded: list[int]) -> dict[str, str]:
+    """The round's funder, an organisation that won a grant and the first expert, so each
+    role's console pages show this round's data."""
+    tokens = {"FUNDER": dev_token(Role.FUNDER, FUNDER)}
+    grantee = next((n for n in awarded if n in r.org_ids), None)
+    if grantee is not None:
+        tokens["APPLICANT"] = dev_token(
+            Role.APPLICANT, applicant_subject(grantee), organisation_id=r.org_ids[grantee]
+        )
+    if r.expert_ids:
+        number, expert_id = min(r.expert_ids.items())
+        tokens["EXPERT"] = dev_token(Role.EXPERT, expert_subject(number), expert_id=expert_id)
+    return tokens
 
 
 def _compare_with_plan(r: Round, refused: dict[int, list[Json]]) -> None:
