@@ -75,7 +75,8 @@ def test_a_bad_competition_file_is_refused_line_by_line(run: Invoke, tmp_path: P
     result = run("competition", "create", "bad.yaml")
     assert result.exit_code == 1
     assert "bad.yaml:2:1: budgt: unknown field; did you mean 'budget'?" in result.stderr
-    assert "bad.yaml:3:11: maxGrant: 'lots' is not an amount in roubles" in result.stderr
+    assert "bad.yaml:3:11: maxGrant: must be an amount in roubles, like 1500000" in result.stderr
+    assert "(got 'lots')" in result.stderr
     missing = run("competition", "create", "nope.yaml")
     assert missing.exit_code == 1 and "nope.yaml: cannot be read" in missing.stderr
     broken = tmp_path / "broken.yaml"

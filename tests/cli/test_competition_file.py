@@ -89,8 +89,8 @@ directionQuotas:
     )
     assert found == [
         "c.yaml:2:1: budgt: unknown field; did you mean 'budget'?",
-        "c.yaml:3:11: minGrant: '1,500' is not an amount in roubles; write 1500000, "
-        "'1 500 000' or '1 500 000,50'",
+        "c.yaml:3:11: minGrant: must be an amount in roubles, like 1500000, 1 500 000 or "
+        "1 500 000,50 (got '1,500')",
         "c.yaml:4:11: closesAt: has no UTC offset: give one (+03:00) or set a valid timeZone to "
         "read it in",
         "c.yaml:5:1: state: is set by the server and may not be given",

@@ -22,15 +22,31 @@ from grantflow_gateway.console.report_form import (
 
 def test_amounts_are_read_in_either_spelling_and_bad_ones_are_named() -> None:
     form = Form(
-        {"a": "150 000,50", "b": "150000.5", "c": "12.345", "d": "-1", "e": "", "f": "1\u00a0000"}
+        {
+            "a": "150 000,50",
+            "b": "150000.5",
+            "c": "12.345",
+            "d": "-1",
+            "e": "",
+            "f": "1\u00a0000",
+            "g": "250 000 ₽",
+            "h": "15 00 000",
+            "i": "1" + "0" * 15,
+        }
     )
     assert form.money("a", "RUB") == {"minorUnits": "15000050", "currencyCode": "RUB"}
     assert form.money("b", "RUB") == {"minorUnits": "15000050", "currencyCode": "RUB"}
     assert form.money("f", "RUB") == {"minorUnits": "100000", "currencyCode": "RUB"}
-    assert form.money("c", "RUB") is None
-    assert form.money("d", "RUB") is None
-    assert form.money("e", "RUB") is None
-    assert [v.field for v in form.problems] == ["c", "d"]
+    assert form.money("g", "RUB") == {"minorUnits": "25000000", "currencyCode": "RUB"}
+    for refused in "cdehi":
+        assert form.money(refused, "RUB") is None
+    # Read as the CLI reads amounts in files: groups of three only, so a slip is not a number.
+    assert {v.field: v.description for v in form.problems} == {
+        "c": "must be an amount in roubles, like 1500000, 1 500 000 or 1 500 000,50",
+        "d": "must not be negative",
+        "h": "must be an amount in roubles, like 1500000, 1 500 000 or 1 500 000,50",
+        "i": "must have at most 15 digits before the decimal point",
+    }
 
 
 def test_dates_and_whole_numbers() -> None:

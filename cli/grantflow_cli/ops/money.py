@@ -1,28 +1,20 @@
-"""Roubles as people write them, to the API's Money (integer kopecks), and back for display.
+"""Roubles as operators write them in files, to the API's Money (integer kopecks), and back.
 
-Accepted: a whole or decimal number (`1500000`, `1500000.5`), or text with spaces between the
-thousands (`"1 500 000"`, `"1 500 000,50"`), optionally followed by `₽`, `руб.` or `RUB`. Commas
-between thousands are refused rather than guessed at: `1,500` could be one and a half roubles.
+Text is read as everywhere people type money (`grantflow_runtime.money.parse_amount`); a YAML
+or JSON file may also hold a plain number.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from grantflow_runtime.money import AmountError, kopecks_of, parse_amount
 
 CURRENCY = "RUB"
 KOPECKS = 100
 
-# Spaces people and spreadsheets put between thousands: plain, no-break, narrow no-break, thin.
-_GROUP_SPACES = re.compile(r"[ \u00a0\u202f\u2009]+")
-_SUFFIX = re.compile(r"\s*(₽|руб\.?|рублей|rub)\s*$", re.IGNORECASE)
-_GROUPED = re.compile(r"^\d{1,3}( \d{3})+([.,]\d{1,2})?$")
-_PLAIN = re.compile(r"^\d+([.,]\d{1,2})?$")
-
-
-class MoneyError(ValueError):
-    pass
+MoneyError = AmountError
 
 
 def parse_roubles(value: Any) -> int:
@@ -30,37 +22,17 @@ def parse_roubles(value: Any) -> int:
     if isinstance(value, bool):
         raise MoneyError("must be an amount in roubles, not true or false")
     if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, float | Decimal):
+        return kopecks_of(Decimal(value))
+    if isinstance(value, float | Decimal):
         # str() of a float is its shortest round-trip form: 0.1 stays 0.1, not 0.1000000000000000055.
-        amount = Decimal(str(value))
-    elif isinstance(value, str):
-        amount = _parse_text(value)
-    else:
-        raise MoneyError("must be an amount in roubles, like 1500000 or '1 500 000'")
-    if not amount.is_finite():
-        raise MoneyError("must be a finite amount")
-    if amount < 0:
-        raise MoneyError("must not be negative")
-    kopecks = amount * KOPECKS
-    if kopecks != kopecks.to_integral_value():
-        raise MoneyError("has more than two decimal places (kopecks are the smallest unit)")
-    return int(kopecks)
-
-
-def _parse_text(text: str) -> Decimal:
-    cleaned = _SUFFIX.sub("", text.strip())
-    cleaned = _GROUP_SPACES.sub(" ", cleaned).strip()
-    if cleaned.startswith("-"):
-        raise MoneyError("must not be negative")
-    if not (_PLAIN.match(cleaned) or _GROUPED.match(cleaned)):
-        raise MoneyError(
-            f"{text!r} is not an amount in roubles; write 1500000, '1 500 000' or '1 500 000,50'"
-        )
-    try:
-        return Decimal(cleaned.replace(" ", "").replace(",", "."))
-    except InvalidOperation:  # unreachable after the patterns, kept as a guard
-        raise MoneyError(f"{text!r} is not an amount in roubles") from None
+        return kopecks_of(Decimal(str(value)))
+    if isinstance(value, str):
+        try:
+            return parse_amount(value)
+        except AmountError as exc:
+            # The file's value is quoted so the operator sees what was read.
+            raise MoneyError(f"{exc} (got {value!r})") from None
+    raise MoneyError("must be an amount in roubles, like 1500000 or '1 500 000'")
 
 
 def money_json(kopecks: int) -> dict[str, str]:

@@ -12,13 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from grantflow_runtime.money import AmountError, parse_amount
 
 from grantflow_gateway.problems import Violation
 
 _ROW = re.compile(r"^(?P<list>[A-Za-z]+)\[(?P<index>\d{1,3})\]\.(?P<field>[A-Za-z]+)$")
-_AMOUNT = re.compile(r"^\d{1,15}([.,]\d{1,2})?$")
 MAX_ROWS = 200
 
 
@@ -63,21 +63,13 @@ class Form:
 
     def money(self, name: str, currency: str, *, raw: str | None = None) -> dict[str, str] | None:
         """An amount typed as `150000`, `150 000,50` or `150000.50`: money in minor units."""
-        text = (self.text(name) if raw is None else raw).replace(" ", "").replace("\u00a0", "")
-        text = text.replace("\u202f", "")
+        text = self.text(name) if raw is None else raw.strip()
         if not text:
             return None
-        if not _AMOUNT.match(text):
-            self.problems.append(
-                Violation(
-                    name, "must be an amount with at most two decimals, e.g. 150000.50", "format"
-                )
-            )
-            return None
         try:
-            units = int(Decimal(text.replace(",", ".")) * 100)
-        except InvalidOperation:
-            self.problems.append(Violation(name, "must be an amount", "format"))
+            units = parse_amount(text)
+        except AmountError as exc:
+            self.problems.append(Violation(name, str(exc), "format"))
             return None
         return {"minorUnits": str(units), "currencyCode": currency}
 
