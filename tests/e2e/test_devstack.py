@@ -72,6 +72,11 @@ def test_make_run_brings_everything_up_and_keeps_data(tmp_path: Path) -> None:
 
     with sqlite3.connect(tmp_path / "data" / "applications.db") as db:
         seeded = db.execute("SELECT count(*) FROM applications").fetchone()
+        # The check's own competition is not left among the calls applicants can enter.
+        checked = db.execute(
+            "SELECT state FROM competitions WHERE title = 'Event path check'"
+        ).fetchall()
+        assert checked == [("closed",)], checked
 
     # A second run reuses the same data: the check's competition and the demo round are found
     # again, not made twice.
