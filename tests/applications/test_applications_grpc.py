@@ -4,6 +4,7 @@ idempotent retries, withdrawal, forbidden transitions and access."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import grpc
 import pytest
@@ -11,11 +12,12 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from grantflow.applications.v1 import applications_pb2
 from grantflow.applications.v1 import applications_service_pb2 as pb
 from grantflow_applications.adapters.tables import ApplicationVersionRow, messaging
+from grantflow_runtime.context import Identity
 from grantflow_runtime.grpc_client import error_reason, field_violations
 from sqlalchemy import select
 
 from tests.applications.fixtures import Running, applicant, drafted, running
-from tests.applications.helpers import application_message, rub
+from tests.applications.helpers import application_message, ogrn13, rub
 from tests.conftest import ADMIN, EXPERT, FUNDER, OTHER_FUNDER, as_
 
 __all__ = ["running"]
@@ -261,6 +263,60 @@ async def test_cannot_draft_for_someone_elses_organisation(running: Running) -> 
             metadata=as_(applicant(2)),
         )
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_list_counts_what_matches_across_its_pages_as_the_caller_sees_it(
+    running: Running,
+) -> None:
+    competition = await running.open_competition()
+    people = []
+    for n in (1, 2, 3):
+        organisation = await running.register(
+            applicant(n), inn_prefix=f"77{n:07d}", ogrn=ogrn13(f"10277{n:07d}")
+        )
+        me = applicant(n, organisation.id)
+        draft = await running.stub.CreateApplication(
+            pb.CreateApplicationRequest(
+                application=application_message(competition.id, organisation.id)
+            ),
+            metadata=as_(me),
+        )
+        people.append((me, draft.id))
+    first, _ = people[0]
+    await running.stub.SubmitApplication(
+        pb.SubmitApplicationRequest(id=people[0][1]), metadata=as_(first)
+    )
+
+    async def listed(who: Identity, **where: Any) -> tuple[int, list[str]]:
+        """The total each page gave (one and the same) and the ids of every page."""
+        totals: set[int] = set()
+        ids: list[str] = []
+        token = ""
+        while True:
+            page = await running.stub.ListApplications(
+                pb.ListApplicationsRequest(page_size=1, page_token=token, **where),
+                metadata=as_(who),
+            )
+            totals.add(page.total_size)
+            ids.extend(a.id for a in page.applications)
+            token = page.next_page_token
+            if not token:
+                assert len(totals) == 1, totals
+                return totals.pop(), ids
+
+    assert await listed(ADMIN, competition_id=competition.id) == (
+        3,
+        [i for _, i in reversed(people)],
+    )
+    assert await listed(ADMIN, competition_id=competition.id, state=S.STATE_SUBMITTED) == (
+        1,
+        [people[0][1]],
+    )
+    # An applicant counts its own; the funder counts no drafts; another funder counts nothing.
+    assert await listed(people[1][0]) == (1, [people[1][1]])
+    assert await listed(FUNDER, competition_id=competition.id) == (1, [people[0][1]])
+    assert await listed(OTHER_FUNDER) == (0, [])
+    assert await listed(ADMIN, competition_id="no-such-competition") == (0, [])
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grantflow_applications.adapters.content_codec import decode, encode
@@ -182,43 +183,9 @@ class ApplicationRepository:
     ) -> Sequence[Application]:
         """Newest first."""
         a = ApplicationRow
-        query = select(a)
-        if where.competition_id:
-            query = query.where(a.competition_id == where.competition_id)
-        if where.organisation_id:
-            query = query.where(a.organisation_id == where.organisation_id)
-        if where.state is not None:
-            query = query.where(a.state == where.state.value)
-        if where.direction_code:
-            query = query.where(a.direction_code == where.direction_code)
-        if where.region_code:
-            query = query.where(
-                a.id.in_(
-                    select(ApplicationRegionRow.application_id).where(
-                        ApplicationRegionRow.region_code == where.region_code
-                    )
-                )
-            )
-        if not visibility.everything:
-            allowed: list[ColumnElement[bool]] = []
-            if visibility.applicant_subject:
-                own = select(OrganisationRow.id).where(
-                    or_(
-                        OrganisationRow.owner == visibility.applicant_subject,
-                        OrganisationRow.id == visibility.applicant_organisation,
-                    )
-                )
-                allowed.append(a.organisation_id.in_(own))
-            if visibility.funder_subject:
-                funded = select(CompetitionRow.id).where(
-                    CompetitionRow.owner == visibility.funder_subject
-                )
-                allowed.append(
-                    and_(a.competition_id.in_(funded), a.state != ApplicationState.DRAFT.value)
-                )
-            if not allowed:
-                return []
-            query = query.where(or_(*allowed))
+        query = _matching(select(a), where, visibility)
+        if query is None:
+            return []
         if after is not None:
             created, last_id = after
             query = query.where(
@@ -226,3 +193,56 @@ class ApplicationRepository:
             )
         query = query.order_by(a.created_at.desc(), a.id.desc()).limit(limit)
         return [_to_domain(r) for r in (await self.session.execute(query)).scalars()]
+
+    async def count(self, *, where: ApplicationFilter, visibility: Visibility) -> int:
+        """How many applications `page` would list across all its pages."""
+        query = _matching(select(func.count()).select_from(ApplicationRow), where, visibility)
+        if query is None:
+            return 0
+        return int((await self.session.execute(query)).scalar_one())
+
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _matching(query: _S, where: ApplicationFilter, visibility: Visibility) -> _S | None:
+    """`query` narrowed to the applications that match `where` and that the caller may see;
+    None when it may see none."""
+    a = ApplicationRow
+    if where.competition_id:
+        query = query.where(a.competition_id == where.competition_id)
+    if where.organisation_id:
+        query = query.where(a.organisation_id == where.organisation_id)
+    if where.state is not None:
+        query = query.where(a.state == where.state.value)
+    if where.direction_code:
+        query = query.where(a.direction_code == where.direction_code)
+    if where.region_code:
+        query = query.where(
+            a.id.in_(
+                select(ApplicationRegionRow.application_id).where(
+                    ApplicationRegionRow.region_code == where.region_code
+                )
+            )
+        )
+    if not visibility.everything:
+        allowed: list[ColumnElement[bool]] = []
+        if visibility.applicant_subject:
+            own = select(OrganisationRow.id).where(
+                or_(
+                    OrganisationRow.owner == visibility.applicant_subject,
+                    OrganisationRow.id == visibility.applicant_organisation,
+                )
+            )
+            allowed.append(a.organisation_id.in_(own))
+        if visibility.funder_subject:
+            funded = select(CompetitionRow.id).where(
+                CompetitionRow.owner == visibility.funder_subject
+            )
+            allowed.append(
+                and_(a.competition_id.in_(funded), a.state != ApplicationState.DRAFT.value)
+            )
+        if not allowed:
+            return None
+        query = query.where(or_(*allowed))
+    return query

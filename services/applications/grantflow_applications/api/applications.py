@@ -182,13 +182,13 @@ class ApplicationMethods(Methods):
         }
         page = parse_page(request.page_size, request.page_token, filters=filters, key_length=2)
         after = after_time_and_id(page)
+        visibility = application_visibility(identity)
         async with self.db.reading() as session:
-            items = await ApplicationRepository(session).page(
-                limit=page.size + 1,
-                after=after,
-                where=where,
-                visibility=application_visibility(identity),
+            repo = ApplicationRepository(session)
+            items = await repo.page(
+                limit=page.size + 1, after=after, where=where, visibility=visibility
             )
+            total = await repo.count(where=where, visibility=visibility)
             items, token = cut(
                 items, page, key=lambda a: [a.created_at.isoformat(), a.id], filters=filters
             )
@@ -204,6 +204,7 @@ class ApplicationMethods(Methods):
                 application_to_proto(a, counted_totals(a, rules[a.competition_id])) for a in items
             ],
             next_page_token=token,
+            total_size=total,
         )
 
     async def UpdateApplication(

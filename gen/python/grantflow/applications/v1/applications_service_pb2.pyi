@@ -401,8 +401,13 @@ class ListApplicationsResponse(_message.Message):
 
     APPLICATIONS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Empty when there are no more results."""
+    total_size: _builtins.int
+    """How many applications match the request's filters across all pages, of those the caller
+    may see, as of this call: a count needs one call with page_size 1, not a walk of every page.
+    """
     @_builtins.property
     def applications(self) -> _containers.RepeatedCompositeFieldContainer[_applications_pb2.Application]: ...
     def __init__(
@@ -410,10 +415,11 @@ class ListApplicationsResponse(_message.Message):
         *,
         applications: _abc.Iterable[_applications_pb2.Application] | None = ...,
         next_page_token: _builtins.str = ...,
+        total_size: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["applications", b"applications", "next_page_token", b"next_page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applications", b"applications", "next_page_token", b"next_page_token", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
