@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from grantflow_gateway.console import web
 from grantflow_runtime.context import Identity, Role
 from openpyxl import load_workbook
 from playwright.async_api import Locator, Page, expect
@@ -159,7 +161,9 @@ def workbook_rows(content: bytes) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in sheet.iter_rows(values_only=True)]
 
 
-async def test_a_funder_runs_a_competition_from_closing_to_awards(browsing: Browsing) -> None:
+async def test_a_funder_runs_a_competition_from_closing_to_awards(
+    browsing: Browsing, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stack = browsing.stack
     call = await open_call(stack)
     page = await browsing.person(FUNDER)
@@ -317,6 +321,19 @@ async def test_a_funder_runs_a_competition_from_closing_to_awards(browsing: Brow
         (2, "Bravo foster school", 1_200_000),
         (4, "Delta early help", 300_000),
     ]
+
+    # A page reads a console-sized share of a long list and says so; a download holds it all.
+    monkeypatch.setattr(web, "MAX_LISTED", 2)
+    await page.reload()
+    await expect(page.get_by_role("status").filter(has_text="first 2 items")).to_be_visible()
+    await assert_accessible(page)
+    _, content = await downloaded(page, "Awards as CSV")
+    assert [a["title"] for a in csv.DictReader(io.StringIO(content.decode("utf-8")))] == [
+        "Alpha family hubs",
+        "Bravo foster school",
+        "Delta early help",
+    ]
+    monkeypatch.undo()
 
     # After the decision the ranking shows the recorded outcomes.
     await page.get_by_role("link", name="Ranking").click()

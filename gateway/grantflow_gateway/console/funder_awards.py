@@ -108,8 +108,8 @@ async def _awards_file(p: Page, fmt: Format) -> Response:
     decision, ranked, applications, organisations = await asyncio.gather(
         p.call("GetDecision", cid),
         p.call("GetRanking", cid),
-        p.every("ListApplications", "applications", query=[("competitionId", cid)]),
-        p.every("ListOrganisations", "organisations"),
+        p.every("ListApplications", "applications", query=[("competitionId", cid)], whole=True),
+        p.every("ListOrganisations", "organisations", whole=True),
     )
     sheet = awards_sheet(decision, ranked, applications, organisations)
     return sheet_download(sheet, fmt, f"awards-{cid}")

@@ -40,8 +40,10 @@ from grantflow_gateway.translate import render as render_json
 
 log = get_logger(__name__)
 
-# The most items a page reads from one list call; national rounds beyond it need the CLI.
+# The most items a page reads from one list call; beyond it the page says so and points to the
+# downloads and the API, which hold everything.
 MAX_LISTED = 4000
+PAGE_SIZE = 200
 ROUTE_OF = {route.descriptor.name: route for route in ROUTES}
 PREFIX = "/console"
 # Pages allow nothing they do not load from the gateway itself; charts are inline SVG drawn with
@@ -167,6 +169,8 @@ class Page:
     identity: Identity
     request_id: str
     t: Translator
+    # Set when a list this page read stopped at MAX_LISTED items.
+    cut_short: bool = False
 
     @property
     def language(self) -> str:
@@ -203,19 +207,27 @@ class Page:
         )
 
     async def every(
-        self, rpc: str, items: str, *path: str, query: Sequence[tuple[str, str]] = ()
+        self,
+        rpc: str,
+        items: str,
+        *path: str,
+        query: Sequence[tuple[str, str]] = (),
+        whole: bool = False,
     ) -> list[dict[str, Any]]:
-        """All pages of a list call, up to a console-sized limit (MAX_LISTED items)."""
+        """All pages of a list call, up to MAX_LISTED items, after which the page tells its
+        reader it is cut short; `whole` reads every item, for a file to download."""
         found: list[dict[str, Any]] = []
         token = ""
-        while len(found) < MAX_LISTED:
-            params = [*query, ("pageSize", "200")] + ([("pageToken", token)] if token else [])
+        while whole or len(found) < MAX_LISTED:
+            size = PAGE_SIZE if whole else min(PAGE_SIZE, MAX_LISTED - len(found))
+            params = [*query, ("pageSize", str(size))] + ([("pageToken", token)] if token else [])
             reply = await self.call(rpc, *path, query=params)
             found.extend(reply.get(items, []))
             token = reply.get("nextPageToken", "")
             if not token:
                 return found
-        # A page built on a cut list undercounts; say so where operators look.
+        # A page built on a cut list undercounts: the page says so, and so does the log.
+        self.cut_short = True
         log.warning(
             "console list cut short", rpc=rpc, listed=len(found), request_id=self.request_id
         )
@@ -234,7 +246,13 @@ class Page:
     def render(self, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
         shown = {k: localized(v, self.t) if isinstance(v, Errors) else v for k, v in values.items()}
         return self.console.render(
-            self.request, template, status=status, identity=self.identity, t=self.t, **shown
+            self.request,
+            template,
+            status=status,
+            identity=self.identity,
+            t=self.t,
+            cut_short=MAX_LISTED if self.cut_short else None,
+            **shown,
         )
 
     def redirect(self, url: str) -> RedirectResponse:
@@ -280,6 +298,7 @@ class Console:
         status: int = 200,
         identity: Identity | None,
         t: Translator,
+        cut_short: int | None = None,
         **values: Any,
     ) -> HTMLResponse:
         session = session_token(request)
@@ -293,6 +312,7 @@ class Console:
             languages=LANGUAGES,
             home=HOME.get(identity.role, PREFIX) if identity else PREFIX,
             nav=NAV.get(identity.role, ()) if identity else (),
+            cut_short=cut_short,
             **values,
         )
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)

@@ -9,6 +9,12 @@ MESSAGES = {
         "Grantflow: grant competitions and what funded projects achieve.",
         "Grantflow: конкурсы грантов и результаты поддержанных проектов.",
     ),
+    "layout.cut_short": (
+        "Lists on this page stop at their first {limit} items, so its counts may be short. The "
+        "CSV and XLSX downloads and the API hold everything.",
+        "Списки на этой странице ограничены первыми {limit} записями, поэтому итоги могут быть "
+        "неполными. Выгрузки CSV и XLSX и API содержат все данные.",
+    ),
     "language.ru": ("Русский", "Русский"),
     "language.en": ("English", "English"),
     "role.applicant": ("applicant", "заявитель"),
