@@ -10,8 +10,10 @@ from itertools import combinations
 import pytest
 from grantflow_scoring.domain.assignment import (
     AssignmentPlan,
+    Cause,
     ExpertCapacity,
     Need,
+    Shortfall,
     Unassigned,
     plan_assignment,
     plan_cost,
@@ -194,12 +196,33 @@ def test_full_experts_and_missing_directions_are_explained() -> None:
     assert "every expert covering 'health'" in by_id["a-health"].reason
     assert "load limit" in by_id["a-health"].reason
     assert by_id["a-memory"] == Unassigned(
-        "a-memory", 2, "no active expert covers direction 'memory'"
+        "a-memory", 2, Shortfall(Cause.NO_EXPERT_FOR_DIRECTION, "memory", 2, 0, 0, 0)
     )
+    assert by_id["a-memory"].reason == "no active expert covers direction 'memory'"
     # Youth has capacity 11 but e5 only 1 seat: one of the two applications is one expert short.
     youth = [u for u in plan.unassigned if u.application_id.startswith("a-youth")]
     assert [u.missing for u in youth] == [1]
     assert "too little load left" in youth[0].reason
+    # Each cause comes with the figures a client words it with in its own language.
+    assert {u.application_id: u.shortfall.cause for u in plan.unassigned} == {
+        "a-culture": Cause.TOO_FEW_WITHOUT_CONFLICT,
+        "a-health": Cause.ALL_AT_LOAD_LIMIT,
+        "a-memory": Cause.NO_EXPERT_FOR_DIRECTION,
+        youth[0].application_id: Cause.LOAD_SPREAD_TOO_THIN,
+    }
+
+
+def test_too_few_experts_with_room_left_is_told_apart_from_a_full_panel() -> None:
+    experts = [expert("e1"), expert("e2", max_load=3, current_load=3), expert("e3", max_load=0)]
+    plan = plan_assignment([need("a1")], experts)
+    assert plan.pairs == (("a1", "e1"),)
+    assert plan.unassigned[0].shortfall == Shortfall(
+        Cause.TOO_FEW_WITH_ROOM, "health", needed=2, covering=3, eligible=3, with_room=1
+    )
+    assert plan.unassigned[0].reason == (
+        "only 1 of the 3 experts covering 'health' without a conflict with this application has "
+        "room left under their load limit; it needs 2"
+    )
 
 
 def test_conflicts_are_explained_when_too_few_experts_remain() -> None:
@@ -208,6 +231,9 @@ def test_conflicts_are_explained_when_too_few_experts_remain() -> None:
     assert plan.pairs == (("a1", "e3"),)
     assert plan.unassigned[0].missing == 1
     assert "free of a conflict" in plan.unassigned[0].reason
+    assert plan.unassigned[0].shortfall == Shortfall(
+        Cause.TOO_FEW_WITHOUT_CONFLICT, "health", needed=2, covering=3, eligible=1, with_room=1
+    )
 
 
 def test_needs_that_need_nothing_are_ignored() -> None:

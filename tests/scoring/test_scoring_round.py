@@ -140,6 +140,9 @@ async def test_assignment_respects_conflicts_and_is_incremental(round_: Round) -
     # them stays short, and the funder is told why.
     (short,) = result.unassigned
     assert short.application_id in r.application_ids[:2] and short.missing == 1 and short.reason
+    # The cause comes with its figures, for clients that word it in another language.
+    assert short.cause == pb.UnassignedApplication.CAUSE_LOAD_SPREAD_TOO_THIN
+    assert (short.direction_code, short.needed, short.experts_with_room) == ("family", 2, 2)
     assert result.assigned == len(pairs) == 5 and result.complete == 2
     # A late expert fills the gap without moving anything already assigned.
     await r.add_expert(5, directions=["family", "health"])

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from grantflow.scoring.v1 import experts_pb2, panels_pb2, reviews_pb2, rubrics_pb2
+from grantflow.scoring.v1 import (
+    experts_pb2,
+    panels_pb2,
+    reviews_pb2,
+    rubrics_pb2,
+    scoring_service_pb2,
+)
 from grantflow_runtime.errors import Violations
 from grantflow_runtime.money import Money
 from grantflow_runtime.protoconv import (
@@ -20,6 +26,7 @@ from grantflow_scoring.adapters.applications_copy import SubmittedApplication
 from grantflow_scoring.adapters.experts_repo import Expert
 from grantflow_scoring.adapters.reviews_repo import AssignmentRecord, ScoreRecord
 from grantflow_scoring.domain.aggregation import FinalRule
+from grantflow_scoring.domain.assignment import Cause, Unassigned
 from grantflow_scoring.domain.awards import PassMark
 from grantflow_scoring.domain.panels import Panel, PanelSettings, PanelState
 from grantflow_scoring.domain.rubric import Criterion, Rubric, WeightBand
@@ -209,6 +216,27 @@ def assignment_to_proto(
             )
         )
     return message
+
+
+_CAUSES = {
+    cause: scoring_service_pb2.UnassignedApplication.Cause.Value(f"CAUSE_{cause.name}")
+    for cause in Cause
+}
+
+
+def unassigned_to_proto(u: Unassigned) -> scoring_service_pb2.UnassignedApplication:
+    short = u.shortfall
+    return scoring_service_pb2.UnassignedApplication(
+        application_id=u.application_id,
+        missing=u.missing,
+        reason=u.reason,
+        cause=_CAUSES[short.cause],
+        direction_code=short.direction_code,
+        needed=short.needed,
+        covering_experts=short.covering,
+        eligible_experts=short.eligible,
+        experts_with_room=short.with_room,
+    )
 
 
 def scores_from_proto(items: list[reviews_pb2.CriterionScore]) -> tuple[CriterionScore, ...]:

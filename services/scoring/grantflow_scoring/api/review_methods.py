@@ -34,6 +34,7 @@ from grantflow_scoring.api.mapping import (
     panel_to_proto,
     score_to_proto,
     scores_from_proto,
+    unassigned_to_proto,
 )
 from grantflow_scoring.domain.aggregation import extra_experts_needed, final_score
 from grantflow_scoring.domain.assignment import (
@@ -145,12 +146,7 @@ class ReviewMethods(Methods):
         short = {u.application_id for u in plan.unassigned}
         return pb.AssignExpertsResponse(
             assigned=len(plan.pairs),
-            unassigned=[
-                pb.UnassignedApplication(
-                    application_id=u.application_id, missing=u.missing, reason=u.reason
-                )
-                for u in plan.unassigned
-            ],
+            unassigned=[unassigned_to_proto(u) for u in plan.unassigned],
             complete=len([a for a in applications if a.application_id not in short]),
         )
 

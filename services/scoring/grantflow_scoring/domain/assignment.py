@@ -60,6 +60,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -92,11 +93,71 @@ class Need:
     has_same_region_expert: bool = False  # one of its current experts is from its region already
 
 
+class Cause(StrEnum):
+    """Why an application stays short of experts, from the most basic cause to the least."""
+
+    NO_EXPERT_FOR_DIRECTION = "no_expert_for_direction"
+    TOO_FEW_WITHOUT_CONFLICT = "too_few_without_conflict"
+    ALL_AT_LOAD_LIMIT = "all_at_load_limit"
+    TOO_FEW_WITH_ROOM = "too_few_with_room"
+    LOAD_SPREAD_TOO_THIN = "load_spread_too_thin"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """The cause with the figures behind it, so each client can word it in its own language."""
+
+    cause: Cause
+    direction_code: str
+    needed: int  # experts the application needed from this call
+    covering: int  # active experts covering its direction
+    eligible: int  # of those, free of a conflict with it and not already reviewing it
+    with_room: int  # of those, under their load limit
+
+    def sentence(self) -> str:
+        """The cause in English, for the API's `reason` and the CLI."""
+        direction = self.direction_code
+        match self.cause:
+            case Cause.NO_EXPERT_FOR_DIRECTION:
+                return f"no active expert covers direction '{direction}'"
+            case Cause.TOO_FEW_WITHOUT_CONFLICT:
+                return (
+                    f"only {self.eligible} active {_experts_word(self.eligible)} "
+                    f"of {self.covering} covering direction '{direction}' "
+                    f"{'is' if self.eligible == 1 else 'are'} free of a conflict with this "
+                    f"application and not already reviewing it; it needs {self.needed}"
+                )
+            case Cause.ALL_AT_LOAD_LIMIT:
+                return (
+                    f"every expert covering '{direction}' without a conflict with this "
+                    "application is at their load limit"
+                )
+            case Cause.TOO_FEW_WITH_ROOM:
+                return (
+                    f"only {self.with_room} of the {self.eligible} "
+                    f"{_experts_word(self.eligible)} covering '{direction}' without a conflict "
+                    f"with this application {'has' if self.with_room == 1 else 'have'} room "
+                    f"left under their load limit; it needs {self.needed}"
+                )
+            case Cause.LOAD_SPREAD_TOO_THIN:
+                return (
+                    f"the {self.with_room} {_experts_word(self.with_room)} covering "
+                    f"'{direction}' who could review this application have too little load "
+                    "left for every application that needs them: raise their load limits or "
+                    f"add experts for '{direction}'"
+                )
+
+
 @dataclass(frozen=True)
 class Unassigned:
     application_id: str
     missing: int  # how many experts it still lacks
-    reason: str  # a sentence for the funder
+    shortfall: Shortfall
+
+    @property
+    def reason(self) -> str:
+        """A sentence for the funder."""
+        return self.shortfall.sentence()
 
 
 @dataclass(frozen=True)
@@ -214,7 +275,7 @@ def plan_assignment(
         Unassigned(
             application_id=n.application_id,
             missing=n.needed - got[n.application_id],
-            reason=_reason(n, covering.get(n.direction_code, [])),
+            shortfall=_shortfall(n, covering.get(n.direction_code, [])),
         )
         for n in short
     )
@@ -357,34 +418,25 @@ def _experts_word(count: int) -> str:
     return "expert" if count == 1 else "experts"
 
 
-def _reason(need: Need, covering: Sequence[ExpertCapacity]) -> str:
+def _shortfall(need: Need, covering: Sequence[ExpertCapacity]) -> Shortfall:
     """Why a need stays short, from the most basic cause to the least."""
-    direction = need.direction_code
-    if not covering:
-        return f"no active expert covers direction '{direction}'"
     allowed = [e for e in covering if e.expert_id not in need.excluded]
-    if len(allowed) < need.needed:
-        return (
-            f"only {len(allowed)} active {_experts_word(len(allowed))} "
-            f"of {len(covering)} covering direction '{direction}' "
-            f"{'is' if len(allowed) == 1 else 'are'} free of a conflict with this application "
-            f"and not already reviewing it; it needs {need.needed}"
-        )
     with_room = [e for e in allowed if e.current_load < e.max_load]
-    if not with_room:
-        return (
-            f"every expert covering '{direction}' without a conflict with this application "
-            "is at their load limit"
-        )
-    if len(with_room) < need.needed:
-        return (
-            f"only {len(with_room)} of the {len(allowed)} {_experts_word(len(allowed))} "
-            f"covering '{direction}' without a conflict with this application "
-            f"{'has' if len(with_room) == 1 else 'have'} room left under their load limit; "
-            f"it needs {need.needed}"
-        )
-    return (
-        f"the {len(with_room)} {_experts_word(len(with_room))} covering '{direction}' "
-        "who could review this application have too little load left for every application "
-        f"that needs them: raise their load limits or add experts for '{direction}'"
+    if not covering:
+        cause = Cause.NO_EXPERT_FOR_DIRECTION
+    elif len(allowed) < need.needed:
+        cause = Cause.TOO_FEW_WITHOUT_CONFLICT
+    elif not with_room:
+        cause = Cause.ALL_AT_LOAD_LIMIT
+    elif len(with_room) < need.needed:
+        cause = Cause.TOO_FEW_WITH_ROOM
+    else:
+        cause = Cause.LOAD_SPREAD_TOO_THIN
+    return Shortfall(
+        cause=cause,
+        direction_code=need.direction_code,
+        needed=need.needed,
+        covering=len(covering),
+        eligible=len(allowed),
+        with_room=len(with_room),
     )

@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from grantflow.scoring.v1 import experts_pb2 as _experts_pb2
 from grantflow.scoring.v1 import panels_pb2 as _panels_pb2
 from grantflow.scoring.v1 import reviews_pb2 as _reviews_pb2
@@ -277,22 +278,79 @@ class UnassignedApplication(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    class _Cause:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _CauseEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[UnassignedApplication._Cause.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        CAUSE_UNSPECIFIED: UnassignedApplication._Cause.ValueType  # 0
+        CAUSE_NO_EXPERT_FOR_DIRECTION: UnassignedApplication._Cause.ValueType  # 1
+        """No active expert covers the application's direction."""
+        CAUSE_TOO_FEW_WITHOUT_CONFLICT: UnassignedApplication._Cause.ValueType  # 2
+        """Too few of the covering experts are free of a conflict and not already reviewing it."""
+        CAUSE_ALL_AT_LOAD_LIMIT: UnassignedApplication._Cause.ValueType  # 3
+        """Every eligible expert is at their load limit."""
+        CAUSE_TOO_FEW_WITH_ROOM: UnassignedApplication._Cause.ValueType  # 4
+        """Too few eligible experts have room left under their load limit."""
+        CAUSE_LOAD_SPREAD_TOO_THIN: UnassignedApplication._Cause.ValueType  # 5
+        """Enough have room, but not for every application that needs them at once."""
+
+    class Cause(_Cause, metaclass=_CauseEnumTypeWrapper):
+        """Why, from the most basic cause to the least."""
+
+    CAUSE_UNSPECIFIED: UnassignedApplication.Cause.ValueType  # 0
+    CAUSE_NO_EXPERT_FOR_DIRECTION: UnassignedApplication.Cause.ValueType  # 1
+    """No active expert covers the application's direction."""
+    CAUSE_TOO_FEW_WITHOUT_CONFLICT: UnassignedApplication.Cause.ValueType  # 2
+    """Too few of the covering experts are free of a conflict and not already reviewing it."""
+    CAUSE_ALL_AT_LOAD_LIMIT: UnassignedApplication.Cause.ValueType  # 3
+    """Every eligible expert is at their load limit."""
+    CAUSE_TOO_FEW_WITH_ROOM: UnassignedApplication.Cause.ValueType  # 4
+    """Too few eligible experts have room left under their load limit."""
+    CAUSE_LOAD_SPREAD_TOO_THIN: UnassignedApplication.Cause.ValueType  # 5
+    """Enough have room, but not for every application that needs them at once."""
+
     APPLICATION_ID_FIELD_NUMBER: _builtins.int
     MISSING_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    CAUSE_FIELD_NUMBER: _builtins.int
+    DIRECTION_CODE_FIELD_NUMBER: _builtins.int
+    NEEDED_FIELD_NUMBER: _builtins.int
+    COVERING_EXPERTS_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_EXPERTS_FIELD_NUMBER: _builtins.int
+    EXPERTS_WITH_ROOM_FIELD_NUMBER: _builtins.int
     application_id: _builtins.str
     missing: _builtins.int
     reason: _builtins.str
+    """The cause as an English sentence with its figures."""
+    cause: Global___UnassignedApplication.Cause.ValueType
+    direction_code: _builtins.str
+    """The figures behind the cause, for wording it in another language."""
+    needed: _builtins.int
+    """Experts the application needed from this call."""
+    covering_experts: _builtins.int
+    """Active experts covering its direction."""
+    eligible_experts: _builtins.int
+    """Of those, the ones free of a conflict with it and not already reviewing it."""
+    experts_with_room: _builtins.int
+    """Of those, the ones under their load limit."""
     def __init__(
         self,
         *,
         application_id: _builtins.str = ...,
         missing: _builtins.int = ...,
         reason: _builtins.str = ...,
+        cause: Global___UnassignedApplication.Cause.ValueType = ...,
+        direction_code: _builtins.str = ...,
+        needed: _builtins.int = ...,
+        covering_experts: _builtins.int = ...,
+        eligible_experts: _builtins.int = ...,
+        experts_with_room: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "missing", b"missing", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_id", b"application_id", "cause", b"cause", "covering_experts", b"covering_experts", "direction_code", b"direction_code", "eligible_experts", b"eligible_experts", "experts_with_room", b"experts_with_room", "missing", b"missing", "needed", b"needed", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
