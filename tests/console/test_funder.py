@@ -203,7 +203,12 @@ async def test_a_funder_runs_a_competition_from_closing_to_awards(
     await expect(result).to_contain_text(
         "Assignments made: 8. Applications with all their experts: 4."
     )
-    await expect(result.get_by_role("row").filter(has_text="Echo elders online")).to_be_visible()
+    short = result.get_by_role("row").filter(has_text="Echo elders online")
+    await expect(short).to_be_visible()
+    # Worded by the console from the service's cause and figures, with the direction's name.
+    await expect(short).to_contain_text(
+        "No active expert covers Social services, support and protection of citizens."
+    )
     await score(stack, call)
 
     # Coverage: four of five applications have both experts; one review is still pending.

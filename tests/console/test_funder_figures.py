@@ -22,6 +22,7 @@ from grantflow_gateway.console.funder_figures import (
     projected_outcomes,
     region_risks,
     shade,
+    shortfall,
     spread_by_region,
 )
 from grantflow_gateway.console.funder_portfolio import dashboard
@@ -149,6 +150,31 @@ def test_reasons_read_in_the_pages_language_and_unknown_ones_stay_as_they_are() 
     )
     assert explain(RU, "no expert scored it") == "ни один эксперт её не оценил"
     assert explain(RU, "a reason from a newer service") == "a reason from a newer service"
+
+
+def test_a_shortfall_is_worded_from_its_cause_and_figures_in_the_pages_language() -> None:
+    short = {
+        "applicationId": "a1",
+        "missing": 1,
+        "reason": "only 1 active expert of 3 covering direction 'family' is free of a conflict",
+        "cause": "CAUSE_TOO_FEW_WITHOUT_CONFLICT",
+        "directionCode": "family",
+        "needed": 2,
+        "coveringExperts": 3,
+        "eligibleExperts": 1,
+        "expertsWithRoom": 1,
+    }
+    assert shortfall(RU, short) == (
+        "Экспертов по направлению «Поддержка семьи, материнства, отцовства и детства»: 3; из них "
+        "без конфликта интересов с этой заявкой и ещё не рецензирующих её: 1; нужно: 2."
+    )
+    assert shortfall(EN, short).startswith("Experts covering Support of family, motherhood")
+    # Zero figures are left out of the JSON mapping; a cause from a newer service keeps its words.
+    assert shortfall(RU, {"cause": "CAUSE_NO_EXPERT_FOR_DIRECTION", "directionCode": "x"}) == (
+        "Нет активных экспертов по направлению «x»."
+    )
+    newer = {"cause": "CAUSE_SOMETHING_NEW", "reason": "in the service's words"}
+    assert shortfall(RU, newer) == "in the service's words"
 
 
 def test_counts_keep_the_known_order_and_show_new_names_after_it() -> None:

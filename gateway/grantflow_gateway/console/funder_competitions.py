@@ -12,6 +12,7 @@ from grantflow_runtime.context import Role
 from grantflow_runtime.coverage import coverage
 from starlette.responses import Response
 
+from grantflow_gateway.console.funder_figures import shortfall
 from grantflow_gateway.console.funder_reads import (
     announced,
     competition_id,
@@ -92,6 +93,7 @@ async def show(
         cover=cover,
         titles=titles,
         assigned=assigned,
+        why=lambda unassigned: shortfall(p.t, unassigned),
         errors=errors or Errors(),
         reason=reason,
         done=announced(p, DONE),

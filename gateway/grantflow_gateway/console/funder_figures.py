@@ -202,6 +202,23 @@ def explain(t: Translator, reason: str) -> str:
     return reason
 
 
+def shortfall(t: Translator, unassigned: Mapping[str, Any]) -> str:
+    """Why AssignExperts left an application short, worded in the page's language from the
+    cause and its figures; a cause the console does not know stays in the service's words."""
+    key = f"funder.short.{str(unassigned.get('cause', '')).lower()}"
+    if not t.has(key):
+        return str(unassigned.get("reason", ""))
+    code = str(unassigned.get("directionCode", ""))
+    return t(
+        key,
+        direction=t.maybe(f"direction.{code}", code),
+        needed=int(unassigned.get("needed", 0)),
+        covering=int(unassigned.get("coveringExperts", 0)),
+        eligible=int(unassigned.get("eligibleExperts", 0)),
+        room=int(unassigned.get("expertsWithRoom", 0)),
+    )
+
+
 # ---- portfolio ----
 
 

@@ -120,6 +120,36 @@ MESSAGES = {
     ),
     "funder.assigned.missing": ("Experts missing", "Не хватает экспертов"),
     "funder.assigned.why": ("Why", "Причина"),
+    "funder.short.cause_no_expert_for_direction": (
+        "No active expert covers {direction}.",
+        "Нет активных экспертов по направлению «{direction}».",
+    ),
+    "funder.short.cause_too_few_without_conflict": (
+        "Experts covering {direction}: {covering}; of them free of a conflict with this "
+        "application and not already reviewing it: {eligible}; needed: {needed}.",
+        "Экспертов по направлению «{direction}»: {covering}; из них без конфликта интересов с "
+        "этой заявкой и ещё не рецензирующих её: {eligible}; нужно: {needed}.",
+    ),
+    "funder.short.cause_all_at_load_limit": (
+        "Every expert covering {direction} without a conflict with this application is at their "
+        "load limit.",
+        "Все эксперты по направлению «{direction}» без конфликта интересов с этой заявкой "
+        "достигли предельной нагрузки.",
+    ),
+    "funder.short.cause_too_few_with_room": (
+        "Experts covering {direction} without a conflict: {eligible}; of them with room left "
+        "under their load limit: {room}; needed: {needed}.",
+        "Экспертов по направлению «{direction}» без конфликта интересов: {eligible}; из них с "
+        "запасом нагрузки: {room}; нужно: {needed}.",
+    ),
+    "funder.short.cause_load_spread_too_thin": (
+        "The experts covering {direction} who could review it ({room}) have too little load "
+        "left for every application that needs them: raise their load limits or add experts "
+        "for this direction.",
+        "У экспертов по направлению «{direction}», которые могли бы рецензировать заявку ({room}), "
+        "не хватает нагрузки на все заявки, которым они нужны: увеличьте их предельную нагрузку "
+        "или добавьте экспертов по этому направлению.",
+    ),
     "funder.close_scoring.title": ("Close scoring", "Завершить экспертизу"),
     "funder.close_scoring.explain": (
         "No scores or revisions are taken after this; the ranking becomes final.",
