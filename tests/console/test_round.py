@@ -204,6 +204,37 @@ async def test_a_round_from_draft_to_dashboard_and_first_report(browsing: Browsi
     await expect(applicant.locator("main")).to_contain_text("Attach the attendance sheets.")
     await expect(applicant.get_by_label("Value of «Families supported»")).to_be_enabled()
 
+    # The grantee answers with a correction: it must say what it changes, then goes back to
+    # the funder as a new version.
+    await applicant.get_by_label("Value of «Families supported»").fill("32")
+    await applicant.get_by_role("button", name="Submit the correction").click()
+    await expect(applicant.locator(".error-summary")).to_contain_text(
+        "What this correction changes: is required"
+    )
+    await expect(applicant.get_by_label("Value of «Families supported»")).to_have_value("32")
+    [returned] = await reports_of(stack, grantee, agreement_id)
+    assert (returned["state"], returned["version"]) == ("STATE_RETURNED", 1)
+    await applicant.get_by_label("What this correction changes").fill(
+        "Attendance sheets counted: 32 families, not 30."
+    )
+    await assert_accessible(applicant)
+    await applicant.get_by_role("button", name="Submit the correction").click()
+    await expect(applicant.get_by_role("status")).to_contain_text("The correction is submitted")
+    corrected = max(await reports_of(stack, grantee, agreement_id), key=lambda r: r["version"])
+    assert (corrected["state"], corrected["version"]) == ("STATE_SUBMITTED", 2)
+    await funder.get_by_role("link", name="Report for period 1").click()
+    await expect(funder.locator("main")).to_contain_text(
+        "What the correction changes: Attendance sheets counted: 32 families, not 30."
+    )
+    await expect(funder.get_by_label("Value of «Families supported»")).to_have_value("32")
+    await funder.get_by_role("button", name="Accept the report").click()
+    await expect(funder.get_by_role("status")).to_contain_text("The report is accepted")
+    # An accepted report opens for a correction only when the grantee asks.
+    await applicant.get_by_role("link", name="Report for period 1").click()
+    await expect(applicant.get_by_label("Value of «Families supported»")).to_be_disabled()
+    await applicant.get_by_role("link", name="Correct this report").click()
+    await expect(applicant.get_by_label("What this correction changes")).to_be_enabled()
+
     # The dashboard shows the funded project in its charts.
     await funder.goto("/console/portfolio")
     for title in ("Agreements by target attainment", "Alerts raised per month"):

@@ -169,6 +169,7 @@ _PLAIN_LABELS = {
     "finances.netAssets": "report.net_assets",
     "finances.periodMonths": "report.period_months",
     "comment": "report.review.comment",
+    "correctionReason": "report.correct.reason",
 }
 
 

@@ -1,5 +1,5 @@
 """The grantee's pages after an award: agreements, the reporting schedule, progress and alerts,
-and the periodic report form (save a draft, submit)."""
+and the periodic report form (save a draft, submit, correct a filed report)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,15 @@ GRANTEE = (Role.APPLICANT, Role.ADMIN)
 # Funders read their grantees' agreements and decide on submitted reports.
 VIEWERS = (Role.APPLICANT, Role.FUNDER, Role.ADMIN)
 REVIEWERS = (Role.FUNDER, Role.ADMIN)
-# Report states in which the grantee may still change it.
-EDITABLE = {"", "STATE_DRAFT", "STATE_RETURNED"}
+# A report not filed yet ("" when none is started) is saved as a draft and submitted.
+DRAFTING = {"", "STATE_DRAFT"}
+# A filed report changes only by a correction: a new version with what it changes, reviewed
+# again. A returned one opens for it at once; a submitted or accepted one when the grantee asks.
+CORRECTABLE = {"STATE_SUBMITTED", "STATE_RETURNED", "STATE_ACCEPTED"}
 # What a redirect to the agreement page may announce, each with its text.
 NOTICES = {
     "submitted": "report.notice.submitted",
+    "corrected": "report.notice.corrected",
     "accepted": "report.notice.accepted",
     "returned": "report.notice.returned",
 }
@@ -69,16 +73,28 @@ def routes(console: Console) -> list[BaseRoute]:
     async def report(p: Page) -> Response:
         found, period, current = await _period(p)
         agreement_id, number = found["id"], str(period["number"])
+        state = (current or {}).get("state", "")
         if p.request.method == "GET":
-            return _report_page(p, found, period, current, report_view(current, found))
+            asked = bool(p.request.query_params.get("correct"))
+            correcting = state == "STATE_RETURNED" or (state in CORRECTABLE and asked)
+            view = report_view(current, found)
+            return _report_page(p, found, period, current, view, correcting=correcting)
         if p.identity.role not in GRANTEE:
             raise Problem(403, p.t("error.role"), reason="ROLE_NOT_ALLOWED")
         form = await p.form()
+        correcting = state in CORRECTABLE
         body = report_body(form, found)
         values = {**report_view(current, found), **form.values}
         if form.problems:
-            return _report_page(p, found, period, current, values, Errors(form.problems), 422)
+            errors = Errors(form.problems)
+            return _report_page(p, found, period, current, values, errors, 422, correcting)
         try:
+            if correcting:
+                reason = form.text("correctionReason")
+                await p.call(
+                    "CorrectReport", agreement_id, number, body={**body, "correctionReason": reason}
+                )
+                return p.redirect(f"{PREFIX}/agreements/{agreement_id}?done=corrected")
             await p.call("SaveReportDraft", agreement_id, number, body=body)
             if form.text("action") == "submit":
                 await p.call("SubmitReport", agreement_id, number)
@@ -86,7 +102,8 @@ def routes(console: Console) -> list[BaseRoute]:
         except Problem as problem:
             moves = rows_by_posted_index(body, found)
             errors = _moved(p.problem_violations(problem, strip="report."), moves)
-            return _report_page(p, found, period, current, values, errors, problem.status)
+            status = problem.status
+            return _report_page(p, found, period, current, values, errors, status, correcting)
         return p.redirect(f"{PREFIX}/agreements/{agreement_id}/reports/{number}?saved=1")
 
     @console.page(REVIEWERS)
@@ -141,15 +158,19 @@ def _report_page(
     values: dict[str, str],
     errors: Errors | None = None,
     status: int = 200,
+    correcting: bool = False,
 ) -> Response:
     state = (current or {}).get("state", "")
+    grantee = p.identity.role in GRANTEE
     return p.render(
         "applicant/report.html",
         status=status,
         agreement=found,
         period=period,
         report=current,
-        editable=p.identity.role in GRANTEE and state in EDITABLE,
+        editable=grantee and (state in DRAFTING or correcting),
+        correcting=grantee and correcting,
+        correctable=grantee and state in CORRECTABLE and not correcting,
         reviewable=p.identity.role in REVIEWERS and state == "STATE_SUBMITTED",
         values=values,
         errors=errors or Errors(),

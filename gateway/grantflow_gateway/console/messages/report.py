@@ -76,8 +76,20 @@ MESSAGES = {
     "report.review.return": ("Return for changes", "Вернуть на доработку"),
     "report.saved": ("The report draft is saved.", "Черновик отчёта сохранён."),
     "report.locked": (
-        "This report is submitted and can no longer be changed here.",
-        "Отчёт подан, изменить его здесь уже нельзя.",
+        "This report is filed. A change is filed as a correction, which the funder reviews again.",
+        "Отчёт подан. Изменения подаются как исправление, которое грантодатель рассмотрит снова.",
+    ),
+    "report.correct.start": ("Correct this report", "Исправить отчёт"),
+    "report.correct.reason": ("What this correction changes", "Что меняет исправление"),
+    "report.correct.hint": (
+        "The funder reads this with the corrected report.",
+        "Грантодатель прочитает это вместе с исправленным отчётом.",
+    ),
+    "report.correct.submit": ("Submit the correction", "Отправить исправление"),
+    "report.correction_shown": ("What the correction changes", "Что меняет исправление"),
+    "report.notice.corrected": (
+        "The correction is submitted; the funder will review it.",
+        "Исправление отправлено; грантодатель его рассмотрит.",
     ),
     "report.funder_comment": ("The funder's comment", "Комментарий грантодателя"),
     "report.unit": ("Unit", "Единица"),
