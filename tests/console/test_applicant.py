@@ -142,6 +142,58 @@ async def test_unreadable_amounts_are_named_and_nothing_is_saved(browsing: Brows
     assert mine.json()["applications"] == []
 
 
+async def test_refusals_land_on_the_row_typed_and_a_stale_edit_is_not_saved_over_a_newer(
+    browsing: Browsing,
+) -> None:
+    stack = browsing.stack
+    await open_competition(stack)
+    applicant = await organisation(stack, "console-rows", "526317984")
+    page = await browsing.person(applicant)
+    await page.get_by_role("link", name="Start an application").click()
+    await fill_project(page)
+    await page.get_by_role("button", name="Save the draft").click()
+    await expect(page).to_have_url(re.compile(r"\?saved=1"))
+    application_id = page.url.split("?")[0].rsplit("/", 1)[1]
+
+    # Row 1 emptied; rows 2 and 3 typed. The service refuses the third row's category (body
+    # row 2 once the blank one is dropped); the page shows the rows as sent, so the error must
+    # stand beside "staff…", now the page's row 2, and not beside "rent".
+    for label in ("Category 1", "Description 1", "From the grant 1", "From co-financing 1"):
+        await page.get_by_label(label, exact=True).fill("")
+    await page.get_by_label("Category 2", exact=True).fill("rent")
+    await page.get_by_label("From the grant 2", exact=True).fill("100000")
+    long_category = "staff " + "x" * 1000
+    await page.get_by_label("Category 3", exact=True).fill(long_category)
+    await page.get_by_label("From the grant 3", exact=True).fill("200000")
+    await page.get_by_role("button", name="Save the draft").click()
+    await expect(page.locator(".error-summary")).to_contain_text("at most 1000 characters")
+    refused = page.get_by_label("Category 2", exact=True)
+    await expect(refused).to_have_value(long_category)
+    await expect(refused).to_have_attribute("aria-invalid", "true")
+    rent = page.get_by_label("Category 1", exact=True)
+    await expect(rent).to_have_value("rent")
+    await expect(rent).not_to_have_attribute("aria-invalid", "true")
+
+    # A colleague saves a newer version meanwhile. Saving the older edit is refused, and
+    # saving it again is refused too: it never quietly replaces the colleague's work.
+    await page.goto(f"/console/applications/{application_id}")
+    await stack.call(
+        applicant,
+        "PATCH",
+        f"/v1/applications/{application_id}",
+        json={"version": 1, "title": "The colleague's title"},
+        params={"updateMask": "title"},
+        expect=200,
+    )
+    await page.get_by_label("Project title").fill("My title")
+    for _ in range(2):
+        await page.get_by_role("button", name="Save the draft").click()
+        await expect(page.locator(".error-summary")).to_be_visible()
+        await expect(page.get_by_label("Project title")).to_have_value("My title")
+    stored = await stack.call(applicant, "GET", f"/v1/applications/{application_id}", expect=200)
+    assert (stored.json()["title"], stored.json()["version"]) == ("The colleague's title", 2)
+
+
 async def test_the_draft_form_reads_in_russian(browsing: Browsing) -> None:
     stack = browsing.stack
     await open_competition(stack)

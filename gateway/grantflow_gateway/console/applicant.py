@@ -58,11 +58,11 @@ def routes(console: Console) -> list[BaseRoute]:
         body = application_body(form, currency=_currency(competition))
         body |= {"competitionId": competition["id"], "organisationId": p.identity.organisation_id}
         if form.problems:
-            return _refused(p, competition, None, form, form.problems)
+            return _refused(p, competition, None, form)
         try:
             created = await p.call("CreateApplication", body=body, key=form.text("key"))
         except Problem as problem:
-            return _refused(p, competition, None, form, problem.violations, problem)
+            return _refused(p, competition, None, form, problem)
         return p.redirect(f"{PREFIX}/applications/{created['id']}?saved=1")
 
     @page
@@ -74,11 +74,11 @@ def routes(console: Console) -> list[BaseRoute]:
             body = application_body(form, currency=_currency(competition))
             body |= {"id": application_id, "version": form.integer("version") or 0}
             if form.problems:
-                return _refused(p, competition, current, form, form.problems)
+                return _refused(p, competition, current, form)
             try:
                 await p.call("UpdateApplication", application_id, body=body)
             except Problem as problem:
-                return _refused(p, competition, current, form, problem.violations, problem)
+                return _refused(p, competition, current, form, problem)
             return p.redirect(f"{PREFIX}/applications/{application_id}?saved=1")
         if current.get("state") != "STATE_DRAFT":
             return p.render(
@@ -179,20 +179,21 @@ def _refused(
     competition: dict[str, Any],
     current: dict[str, Any] | None,
     form: Form,
-    violations: tuple[Violation, ...] | list[Violation],
     problem: Problem | None = None,
 ) -> Response:
-    """The form again, as typed, with what was wrong beside each input."""
-    if violations:
+    """The form again, as typed, with what was wrong beside each input. The form's own problems
+    name rows as they were posted, blank ones included, so they are renumbered the way the page
+    shows the rows; the service's name rows of the body sent, where blank rows were already
+    left out, which is how the page shows them."""
+    if problem is None:
         shown = [
-            Violation(
-                renumbered(form, v.field.removeprefix("application.")), v.description, v.reason
-            )
-            for v in violations
+            Violation(renumbered(form, v.field), v.description, v.reason) for v in form.problems
         ]
         errors = Errors(shown)
+    elif problem.violations:
+        errors = Errors.of(problem.violations, strip="application.")
     else:
-        errors = p.problem_violations(problem) if problem else Errors()
+        errors = p.problem_violations(problem)
     return _draft_page(
         p,
         competition,
@@ -201,6 +202,9 @@ def _refused(
         errors,
         None,
         status=problem.status if problem else 422,
+        # The version the edit was made on: after a conflict, saving again must be checked
+        # against it, not quietly made on the newer version.
+        version=form.integer("version"),
     )
 
 
@@ -213,12 +217,14 @@ def _draft_page(
     checked: dict[str, Any] | None,
     *,
     status: int = 200,
+    version: int | None = None,
 ) -> Response:
     return p.render(
         "applicant/draft.html",
         status=status,
         competition=competition,
         application=current,
+        version=version if version is not None else (current or {}).get("version"),
         view=view,
         errors=errors,
         checked=checked,
