@@ -96,3 +96,32 @@ async def test_pages_forbid_framing_and_foreign_scripts(browsing: Browsing) -> N
     await page.get_by_label("Access token").fill(browsing.stack.token(APPLICANT))
     await page.get_by_role("button", name="Sign in").click()
     await expect(page).to_have_url(re.compile(r"127\.0\.0\.1:\d+/console/applications$"))
+
+
+async def test_a_sign_in_posted_from_another_site_signs_nobody_in(browsing: Browsing) -> None:
+    stack = browsing.stack
+    token = stack.token(APPLICANT)
+    host = stack.base_url.split("://", 1)[1]
+
+    async def sign_in(**headers: str) -> tuple[int, str]:
+        got = await stack.http.post(
+            "/console/sign-in", data={"token": token}, headers=headers, follow_redirects=False
+        )
+        return got.status_code, got.headers.get("set-cookie", "")
+
+    # Another site's page posting the attacker's token would sign the victim in as the attacker.
+    assert await sign_in(**{"Sec-Fetch-Site": "cross-site"}) == (403, "")
+    assert await sign_in(Origin="https://evil.example") == (403, "")
+    for own in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": f"http://{host}"}, {}):
+        status, cookie = await sign_in(**own)
+        assert status == 303 and cookie.startswith("grantflow_session="), own
+
+
+async def test_a_form_past_the_body_limit_is_refused_before_it_is_read(browsing: Browsing) -> None:
+    stack = browsing.stack
+    limit = stack.config.gateway_limits.max_body_bytes
+    got = await stack.http.post(
+        "/console/sign-in", data={"token": "x" * (limit + 1)}, headers={"Accept-Language": "en"}
+    )
+    assert got.status_code == 413
+    assert "Too much was sent" in got.text

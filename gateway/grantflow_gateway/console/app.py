@@ -13,11 +13,12 @@ from starlette.staticfiles import StaticFiles
 
 from grantflow_gateway.api import Api
 from grantflow_gateway.console import applicant, expert, funder
-from grantflow_gateway.console.forms import Form
+from grantflow_gateway.console.forms import Form, posted
 from grantflow_gateway.console.i18n import LANGUAGES, Translator
 from grantflow_gateway.console.session import (
     csrf_valid,
     end_session,
+    from_this_site,
     language,
     remember_language,
     session_token,
@@ -45,7 +46,12 @@ def console_routes(api: Api) -> list[BaseRoute]:
             return console.render(
                 request, "sign_in.html", identity=None, t=t, next=target, error=""
             )
-        form = Form.of((await request.form()).multi_items())
+        try:
+            if not from_this_site(request):
+                raise Problem(403, t("error.cross_site"), reason="CROSS_SITE_SIGN_IN")
+            form = await posted(request, api.limits.max_body_bytes)
+        except Problem as problem:
+            return console.error(request, problem, identity=None, t=t)
         token = form.text("token")
         try:
             if not token:
@@ -72,7 +78,10 @@ def console_routes(api: Api) -> list[BaseRoute]:
         return response
 
     async def sign_out(request: Request) -> Response:
-        form = Form.of((await request.form()).multi_items())
+        try:
+            form = await posted(request, api.limits.max_body_bytes)
+        except Problem:
+            form = Form({})
         response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
         # Without a valid CSRF token a cross-site post cannot sign anybody out.
         if csrf_valid(api.key, session_token(request), form.text("csrf")):

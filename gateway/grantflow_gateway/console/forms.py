@@ -13,13 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl
 
 from grantflow_runtime.money import AmountError, parse_amount
+from starlette.requests import Request
 
-from grantflow_gateway.problems import Violation
+from grantflow_gateway.limits import read_capped
+from grantflow_gateway.problems import Problem, Violation
 
 _ROW = re.compile(r"^(?P<list>[A-Za-z]+)\[(?P<index>\d{1,3})\]\.(?P<field>[A-Za-z]+)$")
 MAX_ROWS = 200
+# Room for every input of the longest form (three groups of MAX_ROWS rows of up to five inputs),
+# where Starlette's default of 1,000 fields would refuse a long draft with a bare 400.
+MAX_FIELDS = 5000
 
 
 @dataclass
@@ -98,3 +104,14 @@ class Form:
         return [
             part.strip() for part in re.split(r"[\n,]", self.values.get(name, "")) if part.strip()
         ]
+
+
+async def posted(request: Request, limit: int) -> Form:
+    """The posted form, read within `limit` bytes (the API's body limit). The console's forms
+    are URL-encoded and never carry files."""
+    body = await read_capped(request.headers.get("content-length"), request.stream(), limit)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "the form could not be read", reason="MALFORMED_FORM") from None
+    return Form.of(pairs)

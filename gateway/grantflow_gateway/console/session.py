@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from urllib.parse import urlsplit
 
 import jwt
 from grantflow_runtime.context import Identity
@@ -62,6 +63,20 @@ def served_over_https(request: Request) -> bool:
 
 def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
+
+
+def from_this_site(request: Request) -> bool:
+    """Whether a post before any session (signing in) came from our own pages. A session's
+    CSRF token cannot guard it, so the browser's word is taken: Sec-Fetch-Site where it is sent
+    (every current browser), else Origin. Without either (an old browser, a script) the post is
+    let through: what it can do is sign its own sender in."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return urlsplit(origin).netloc == request.headers.get("host", "")
+    return True
 
 
 def csrf_token(key: TokenKey, session: str) -> str:

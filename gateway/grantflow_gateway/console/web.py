@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from grantflow_gateway.api import Api
 from grantflow_gateway.console import formats
-from grantflow_gateway.console.forms import Form
+from grantflow_gateway.console.forms import Form, posted
 from grantflow_gateway.console.i18n import LANGUAGES, Translator
 from grantflow_gateway.console.places import region_name
 from grantflow_gateway.console.session import (
@@ -171,6 +171,8 @@ class Page:
     t: Translator
     # Set when a list this page read stopped at MAX_LISTED items.
     cut_short: bool = False
+    # The body is read once; the CSRF check and the handler share it.
+    _form: Form | None = field(default=None, repr=False)
 
     @property
     def language(self) -> str:
@@ -219,7 +221,9 @@ class Page:
         found: list[dict[str, Any]] = []
         token = ""
         while whole or len(found) < MAX_LISTED:
-            size = PAGE_SIZE if whole else min(PAGE_SIZE, MAX_LISTED - len(found))
+            # Within the gateway's own page limit, which an operator may set below ours.
+            largest = min(PAGE_SIZE, self.console.api.limits.max_page_size)
+            size = largest if whole else min(largest, MAX_LISTED - len(found))
             params = [*query, ("pageSize", str(size))] + ([("pageToken", token)] if token else [])
             reply = await self.call(rpc, *path, query=params)
             found.extend(reply.get(items, []))
@@ -235,7 +239,9 @@ class Page:
 
     async def form(self) -> Form:
         """The posted form (its CSRF token was checked before the handler ran)."""
-        return Form.of((await self.request.form()).multi_items())
+        if self._form is None:
+            self._form = await posted(self.request, self.console.api.limits.max_body_bytes)
+        return self._form
 
     async def check_csrf(self) -> None:
         """Refuse a post that did not come from one of our forms, before anything else runs."""
