@@ -278,6 +278,8 @@ async def test_a_funder_runs_a_competition_from_closing_to_awards(
     await expect(page.get_by_role("status")).to_contain_text("Scoring is closed")
     await page.get_by_role("link", name="Ranking").click()
     await expect(page.get_by_role("button", name="Decide the awards")).to_be_visible()
+    # The step stands alone under the page's title here: a second-level heading.
+    await expect(page.get_by_role("heading", level=2, name="Decide the awards")).to_be_visible()
     await browsing.screenshot(page, "ranking")
     # Russian: the same line in the other language.
     russian = await browsing.person(FUNDER, language="ru")

@@ -109,6 +109,8 @@ async def test_a_round_from_draft_to_dashboard_and_first_report(browsing: Browsi
     )
     assert refused.status == 422
     assert "must be a date as YYYY-MM-DD" in await refused.text()
+    # The refused day stays in the input as typed, to be corrected.
+    assert 'value="2027-02-30"' in await refused.text()
     assert (await panel_of(stack, competition))["scoresDueTime"] == stored_due
     await funder.get_by_role("button", name="Assign experts").click()
     await expect(funder.get_by_role("status")).to_contain_text("1")

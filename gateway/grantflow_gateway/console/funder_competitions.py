@@ -66,15 +66,18 @@ async def show(
     status: int = 200,
     assigned: dict[str, Any] | None = None,
     reason: str = "",
+    typed_due: str | None = None,
 ) -> Response:
     """The competition page, after a GET or with what a step answered or refused."""
     competition, panel = await asyncio.gather(p.call("GetCompetition", cid), panel_of(p, cid))
     cover = None
     if panel is not None and panel.get("state") != COLLECTING:
+        # Coverage from part of a list would report covered applications as short of experts,
+        # so these are read whole, however long.
         applications, assignments, experts = await asyncio.gather(
-            p.every("ListApplications", "applications", query=[("competitionId", cid)]),
-            p.every("ListAssignments", "assignments", query=[("competitionId", cid)]),
-            p.every("ListExperts", "experts"),
+            p.every("ListApplications", "applications", query=[("competitionId", cid)], whole=True),
+            p.every("ListAssignments", "assignments", query=[("competitionId", cid)], whole=True),
+            p.every("ListExperts", "experts", whole=True),
         )
         cover = coverage(
             applications, assignments, int(panel.get("expertsPerApplication", 0)), experts
@@ -97,7 +100,10 @@ async def show(
         errors=errors or Errors(),
         reason=reason,
         done=announced(p, DONE),
-        due=due_day(panel, str(competition.get("timeZone") or "UTC")),
+        # A refused date stays as typed, to be corrected rather than typed again.
+        due=typed_due
+        if typed_due is not None
+        else due_day(panel, str(competition.get("timeZone") or "UTC")),
     )
 
 
@@ -105,11 +111,14 @@ async def competition(p: Page) -> Response:
     return await show(p, competition_id(p))
 
 
-async def _refused(p: Page, cid: str, problem: Problem, *, reason: str = "") -> Response:
+async def _refused(
+    p: Page, cid: str, problem: Problem, *, reason: str = "", typed_due: str | None = None
+) -> Response:
     if problem.status not in _SHOWN_ON_FORM:
         raise problem
+    errors = p.problem_violations(problem)
     return await show(
-        p, cid, errors=p.problem_violations(problem), status=problem.status, reason=reason
+        p, cid, errors=errors, status=problem.status, reason=reason, typed_due=typed_due
     )
 
 
@@ -155,8 +164,9 @@ async def scores_due(p: Page) -> Response:
     cid = competition_id(p)
     form = await p.form()
     day = form.date("scoresDueTime")
+    typed = form.text("scoresDueTime")
     if form.problems:
-        return await show(p, cid, errors=Errors(form.problems), status=422)
+        return await show(p, cid, errors=Errors(form.problems), status=422, typed_due=typed)
     body: dict[str, Any] = {}
     if day is not None:
         competition = await p.call("GetCompetition", cid)
@@ -164,7 +174,7 @@ async def scores_due(p: Page) -> Response:
     try:
         await p.call("UpdatePanel", cid, query=[("updateMask", "scoresDueTime")], body=body)
     except Problem as problem:
-        return await _refused(p, cid, problem)
+        return await _refused(p, cid, problem, typed_due=typed)
     return p.redirect(_back(cid, "due_set"))
 
 
