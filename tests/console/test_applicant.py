@@ -174,6 +174,13 @@ async def test_refusals_land_on_the_row_typed_and_a_stale_edit_is_not_saved_over
     await expect(rent).to_have_value("rent")
     await expect(rent).not_to_have_attribute("aria-invalid", "true")
 
+    # A row added by the script is numbered like the rest: its own ids, its own labels.
+    await page.locator('[data-add-row="budgetLines"]').click()
+    added = page.get_by_label("Category 4", exact=True)
+    await expect(added).to_have_attribute("id", "f-budgetLines-3-category")
+    await expect(page.locator("#f-budgetLines-3-grantAmount")).to_have_count(1)
+    await assert_accessible(page)
+
     # A colleague saves a newer version meanwhile. Saving the older edit is refused, and
     # saving it again is refused too: it never quietly replaces the colleague's work.
     await page.goto(f"/console/applications/{application_id}")

@@ -25,6 +25,10 @@ async def test_a_bad_token_is_refused_and_a_good_one_signs_in_and_out(browsing: 
     await page.get_by_label("Access token").fill("not-a-token")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("alert")).to_contain_text("This token is not valid here")
+    # The reason is read out with the input, not only in the summary above it.
+    await expect(page.get_by_label("Access token")).to_have_accessible_description(
+        re.compile("This token is not valid here")
+    )
     await assert_accessible(page)
 
     await page.get_by_label("Access token").fill(browsing.stack.token(APPLICANT))

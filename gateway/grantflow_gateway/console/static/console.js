@@ -43,14 +43,19 @@
     });
   }
 
-  // A new row from the group's <template>, its inputs numbered after the last row.
+  // A new row from the group's <template>, numbered after the last row: its input names
+  // (group[__index__].field), their ids (f-group-index-field, as field_id writes them) and the
+  // row number its labels read (__number__), so every id stays unique and every label true.
   function addRow(button) {
     const group = button.dataset.addRow;
     const body = document.querySelector('[data-rows="' + group + '"]');
     const template = document.getElementById("template-" + group);
     if (!body || !template) return;
     const index = body.querySelectorAll("tr").length;
-    const html = template.innerHTML.split("__index__").join(String(index));
+    const html = template.innerHTML
+      .split("__index__").join(String(index))
+      .split("f-" + group + "-index-").join("f-" + group + "-" + index + "-")
+      .split("__number__").join(String(index + 1));
     body.insertAdjacentHTML("beforeend", html);
     const first = body.lastElementChild.querySelector("input, select, textarea");
     if (first) first.focus();
