@@ -156,6 +156,38 @@ async def test_assignment_respects_conflicts_and_is_incremental(round_: Round) -
     assert pairs <= after and len(after) == 6
 
 
+async def test_an_expert_lists_its_assignments_without_naming_a_competition(
+    round_: Round,
+) -> None:
+    r = round_
+    for n in (1, 2):
+        await r.add_expert(n, directions=["family"])
+    await r.scoring.AssignExperts(
+        pb.AssignExpertsRequest(competition_id=r.competition_id), metadata=as_(FUNDER)
+    )
+    named = await my_assignments(r, 1)
+    assert len(named) == 3
+    # Page by page across every competition: the same assignments, with their due time.
+    found: list[reviews_pb2.Assignment] = []
+    token = ""
+    while True:
+        page = await r.scoring.ListAssignments(
+            pb.ListAssignmentsRequest(page_size=1, page_token=token),
+            metadata=as_(expert_identity(1)),
+        )
+        found.extend(page.assignments)
+        token = page.next_page_token
+        if not token:
+            break
+    assert [(a.application_id, a.competition_id) for a in found] == [
+        (a.application_id, a.competition_id) for a in named
+    ]
+    # A funder's listing is of one panel: the competition is required.
+    with pytest.raises(grpc.aio.AioRpcError) as unnamed:
+        await r.scoring.ListAssignments(pb.ListAssignmentsRequest(), metadata=as_(FUNDER))
+    assert [f for f, _ in field_violations(unnamed.value)] == ["competition_id"]
+
+
 async def test_blind_scoring_revisions_audit_and_divergence(round_: Round) -> None:
     r = round_
     for n in (1, 2, 3):

@@ -115,7 +115,12 @@ class Reviews:
     async def page_for(
         self, *, competition_id: str, expert_id: str, limit: int, after: tuple[str, str] | None
     ) -> list[AssignmentRecord]:
-        query = select(AssignmentRow).where(AssignmentRow.competition_id == competition_id)
+        """One page of assignments by (application, expert), of one competition or, when
+        `competition_id` is empty, of every competition (application ids are unique across
+        competitions, so the order and the page token hold either way)."""
+        query = select(AssignmentRow)
+        if competition_id:
+            query = query.where(AssignmentRow.competition_id == competition_id)
         if expert_id:
             query = query.where(AssignmentRow.expert_id == expert_id)
         if after is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from grantflow.events.v1 import scoring_pb2 as ev
@@ -154,7 +155,12 @@ class ReviewMethods(Methods):
         self, request: pb.ListAssignmentsRequest, context: Any
     ) -> pb.ListAssignmentsResponse:
         who = require(Role.EXPERT, Role.FUNDER, Role.ADMIN)
-        competition_id = required(request.competition_id, "competition_id")
+        # An expert's own assignments need no competition; a funder's view is of one panel.
+        competition_id = (
+            request.competition_id.strip()
+            if who.role is Role.EXPERT
+            else required(request.competition_id, "competition_id")
+        )
         filters = {"competition_id": competition_id, "expert_id": request.expert_id}
         page = parse_page(request.page_size, request.page_token, filters=filters, key_length=2)
         async with self.db.reading() as session:
@@ -176,14 +182,17 @@ class ReviewMethods(Methods):
             )
             copies = SubmittedApplications(session)
             # Every assignment of one competition is due by its panel's deadline.
-            panel = await PanelRepository(session).get(competition_id)
-            due = panel.settings.scores_due_at if panel is not None else None
+            panels = PanelRepository(session)
+            due: dict[str, datetime | None] = {}
+            for cid in {a.competition_id for a in rows}:
+                panel = await panels.get(cid)
+                due[cid] = panel.settings.scores_due_at if panel is not None else None
             # A cancelled assignment (a conflict) shows no application content to its expert.
             shown = [
                 assignment_to_proto(
                     a,
                     await copies.get(a.application_id) if a.state != CANCELLED else None,
-                    due=due,
+                    due=due[a.competition_id],
                 )
                 for a in rows
             ]

@@ -365,6 +365,9 @@ class ListAssignmentsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     competition_id: _builtins.str
+    """Required for a funder. An expert may leave it empty for its own assignments across every
+    competition, in one listing.
+    """
     expert_id: _builtins.str
     """Only this expert's, when set (an expert always gets only its own)."""
     page_size: _builtins.int
