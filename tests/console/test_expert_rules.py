@@ -23,7 +23,6 @@ from grantflow_gateway.console.expert_rules import (
     index_of,
     is_overdue,
     list_order,
-    may_have_assignments,
     parse_time,
     read_sheet,
     scoring_over,
@@ -167,11 +166,7 @@ def test_work_comes_first_in_the_list_and_is_counted() -> None:
     assert count(items, NOW) == Counts(pending=3, overdue=1, scored=1)
 
 
-def test_only_closed_competitions_can_have_assignments_and_decided_ones_take_no_scores() -> None:
-    assert not may_have_assignments({"state": "STATE_DRAFT"})
-    assert not may_have_assignments({"state": "STATE_OPEN"})
-    for state in ("STATE_CLOSED", "STATE_DECIDED", "STATE_ARCHIVED"):
-        assert may_have_assignments({"state": state})
+def test_decided_competitions_take_no_scores() -> None:
     assert scoring_over({"state": "STATE_DECIDED"}) and scoring_over({"state": "STATE_ARCHIVED"})
     # Closed competitions may still be scoring; an unreadable one is left to the service to judge.
     assert not scoring_over({"state": "STATE_CLOSED"}) and not scoring_over(None)

@@ -30,7 +30,6 @@ from grantflow_gateway.console.expert_rules import (
     explain,
     is_overdue,
     list_order,
-    may_have_assignments,
     read_sheet,
     scoring_over,
     typed_from_score,
@@ -41,9 +40,9 @@ from grantflow_gateway.console.web import PREFIX, Console, Errors, Page
 from grantflow_gateway.problems import Problem, Violation
 
 EXPERT = frozenset({Role.EXPERT})
-# ListAssignments per competition, this many at once: enough to hide the latency of a few dozen
-# competitions, few enough not to crowd the scoring service for one page view.
-CONCURRENT_LISTS = 8
+# Competitions read at once for one page view: enough to hide the latency of a few dozen, few
+# enough not to crowd the applications service.
+CONCURRENT_READS = 8
 CONFLICT_REASON = "conflict.reason"
 
 
@@ -72,43 +71,34 @@ def routes(console: Console) -> list[BaseRoute]:
     @console.page(EXPERT)
     async def assignments(p: Page) -> Response:
         now = datetime.now(UTC)
-        competitions = [
-            c for c in await p.every("ListCompetitions", "competitions") if may_have_assignments(c)
-        ]
-        gate = asyncio.Semaphore(CONCURRENT_LISTS)
+        # One listing across every competition (the service gives an expert only its own),
+        # then only the competitions those assignments belong to.
+        found = await p.every("ListAssignments", "assignments")
+        by_competition: dict[str, list[dict[str, Any]]] = {}
+        for item in found:
+            by_competition.setdefault(str(item.get("competitionId", "")), []).append(item)
+        gate = asyncio.Semaphore(CONCURRENT_READS)
 
-        async def mine(competition: Mapping[str, Any]) -> list[dict[str, Any]]:
+        async def competition(cid: str) -> dict[str, Any]:
             async with gate:
-                try:
-                    return await p.every(
-                        "ListAssignments",
-                        "assignments",
-                        query=[("competitionId", str(competition["id"]))],
-                    )
-                except Problem as problem:
-                    # A competition the service will not list for this expert has none of its
-                    # assignments; any other failure (an unavailable service) must not pass for
-                    # "no assignments", so the page says what went wrong instead.
-                    if problem.status == 404:
-                        return []
-                    raise
+                return await p.call("GetCompetition", cid)
 
-        found = await asyncio.gather(*(mine(c) for c in competitions))
+        competitions = await asyncio.gather(*(competition(cid) for cid in by_competition))
         groups = [
             Group(
-                competition,
+                c,
                 [
                     Row(a, is_overdue(a, now))
-                    for a in sorted(items, key=lambda a: list_order(a, now))
+                    for a in sorted(by_competition[str(c["id"])], key=lambda a: list_order(a, now))
                 ],
             )
-            for competition, items in zip(competitions, found, strict=True)
-            if items
+            # Newest competition first, as the competitions list shows them.
+            for c in sorted(competitions, key=lambda c: str(c.get("createTime", "")), reverse=True)
         ]
         return p.render(
             "expert/assignments.html",
             groups=groups,
-            counts=count((a for items in found for a in items), now),
+            counts=count(found, now),
             assignment_url=assignment_url,
         )
 

@@ -20,8 +20,7 @@ from grantflow_gateway.problems import Violation
 PENDING = "STATE_PENDING"
 SCORED = "STATE_SCORED"
 CANCELLED = "STATE_CANCELLED"
-# Assignment starts once a competition closes: drafts and open competitions have none to list.
-_NO_ASSIGNMENTS_YET = frozenset({"STATE_DRAFT", "STATE_OPEN"})
+# Scoring is over once the awards are decided.
 _DECIDED = frozenset({"STATE_DECIDED", "STATE_ARCHIVED"})
 # Scales this short read best as a row of radio buttons; longer ones become a select.
 MAX_RADIO_CHOICES = 11
@@ -142,10 +141,6 @@ def is_overdue(assignment: Mapping[str, Any], now: datetime) -> bool:
     """Still waiting for the expert's score after the panel's deadline."""
     due = parse_time(assignment.get("dueTime"))
     return assignment.get("state") == PENDING and due is not None and now > due
-
-
-def may_have_assignments(competition: Mapping[str, Any]) -> bool:
-    return competition.get("state") not in _NO_ASSIGNMENTS_YET
 
 
 def scoring_over(competition: Mapping[str, Any] | None) -> bool:
