@@ -122,13 +122,19 @@ async def test_an_applicant_drafts_sees_a_broken_rule_fixes_it_and_submits(
     await expect(page.locator(".facts")).to_contain_text("The project found another funder.")
 
 
-async def test_unreadable_amounts_are_named_and_nothing_is_saved(browsing: Browsing) -> None:
-    stack = browsing.stack
-    await open_competition(stack)
-    applicant = await organisation(stack, "console-typo", "500100732")
+async def new_draft(browsing: Browsing, subject: str, inn_prefix: str) -> tuple[Identity, Page]:
+    """A competition open, an applicant's organisation, and its new draft filled in the page."""
+    await open_competition(browsing.stack)
+    applicant = await organisation(browsing.stack, subject, inn_prefix)
     page = await browsing.person(applicant)
     await page.get_by_role("link", name="Start an application").click()
     await fill_project(page)
+    return applicant, page
+
+
+async def test_unreadable_amounts_are_named_and_nothing_is_saved(browsing: Browsing) -> None:
+    stack = browsing.stack
+    applicant, page = await new_draft(browsing, "console-typo", "500100732")
     await page.get_by_label("From the grant 1", exact=True).fill("900 000,505")
     await page.get_by_role("button", name="Save the draft").click()
 
@@ -146,11 +152,7 @@ async def test_refusals_land_on_the_row_typed_and_a_stale_edit_is_not_saved_over
     browsing: Browsing,
 ) -> None:
     stack = browsing.stack
-    await open_competition(stack)
-    applicant = await organisation(stack, "console-rows", "526317984")
-    page = await browsing.person(applicant)
-    await page.get_by_role("link", name="Start an application").click()
-    await fill_project(page)
+    applicant, page = await new_draft(browsing, "console-rows", "526317984")
     await page.get_by_role("button", name="Save the draft").click()
     await expect(page).to_have_url(re.compile(r"\?saved=1"))
     application_id = page.url.split("?")[0].rsplit("/", 1)[1]
