@@ -73,8 +73,8 @@ async def expert(stack: Stack, subject: str, name: str) -> Identity:
 async def panel(
     stack: Stack, title: str, due: datetime, entries: list[tuple[Identity, str]]
 ) -> Panel:
-    """A competition that closes at once with one application per entry, both experts assigned
-    to each, scores due at `due`."""
+    """A competition closed early once its one application per entry is in, both experts
+    assigned to each, scores due at `due`."""
     closes = datetime.now(UTC).replace(microsecond=0) + CLOSE_AFTER
     body = as_json(
         competition_message(
@@ -99,6 +99,13 @@ async def panel(
         await stack.call(
             who, "POST", f"/v1/applications/{applications[project]}:submit", expect=200
         )
+    await stack.call(
+        FUNDER,
+        "POST",
+        f"/v1/competitions/{cid}:close",
+        json={"earlyCloseReason": "every test application is in"},
+        expect=200,
+    )
 
     async def state() -> str | None:
         got = await stack.call(FUNDER, "GET", f"/v1/competitions/{cid}/panel")

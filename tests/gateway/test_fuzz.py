@@ -105,9 +105,10 @@ async def seed(s: Stack) -> Seeds:
         seeds.add("competitions", cid)
         return cid
 
-    # Two competitions close at once, soon, so their panels start scoring while the rest is
-    # seeded: one is played to its awards, the other stays in scoring with an assignment open.
-    closes = now + timedelta(seconds=3)
+    # Two competitions are closed early once their applications are in, so their panels start
+    # scoring while the rest is seeded: one is played to its awards, the other stays in scoring
+    # with an assignment open. (A deadline seconds ahead raced a loaded machine.)
+    closes = now + timedelta(days=7)
     round_cid = await competition(closes, open_it=True)
     scoring_cid = await competition(closes, open_it=True)
     later = now + timedelta(days=30)
@@ -136,6 +137,9 @@ async def seed(s: Stack) -> Seeds:
 
     awarded = await application(round_cid, closes, submit=True)
     await application(scoring_cid, closes, submit=True)
+    for cid in (round_cid, scoring_cid):
+        await s.call(FUNDER, "POST", f"/v1/competitions/{cid}:close", expect=200,
+                     json={"earlyCloseReason": "the fuzz seed's application is in"})  # fmt: skip
     await application(open_cid, later, submit=False)
     await application(open_cid, later, submit=True)
 

@@ -31,9 +31,10 @@ from tests.scoring.round_fixture import eventually
 
 T = TypeVar("T")
 ADMIN = Identity(subject="world-admin", role=Role.ADMIN)
-# The competition that runs to awards closes this long after it is created: enough for both
-# sides to submit, short enough that the test does not wait long for the closing scheduler.
-CLOSE_AFTER = timedelta(seconds=5)
+# The competition that runs to awards has its deadline this far ahead; each side's funder closes
+# it early once its applications are in. A deadline a few seconds ahead raced a loaded machine:
+# CI once found the call closed before an application could be drafted.
+CLOSE_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,13 @@ async def build_side(s: Stack, n: int, closes: datetime) -> Side:
     pid = (await application(f"{mark} Project"))["id"]
     await s.call(applicant, "POST", f"/v1/applications/{pid}:submit", expect=200)
     draft = await application(f"{mark} Sketch")
+    await s.call(
+        funder,
+        "POST",
+        f"/v1/competitions/{cid}:close",
+        json={"earlyCloseReason": "every application of this side is in"},
+        expect=200,
+    )
 
     expert = (
         await s.call(
