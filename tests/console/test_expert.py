@@ -99,13 +99,7 @@ async def panel(
         await stack.call(
             who, "POST", f"/v1/applications/{applications[project]}:submit", expect=200
         )
-    await stack.call(
-        FUNDER,
-        "POST",
-        f"/v1/competitions/{cid}:close",
-        json={"earlyCloseReason": "every test application is in"},
-        expect=200,
-    )
+    await stack.close_early(FUNDER, cid, "every test application is in")
 
     async def state() -> str | None:
         got = await stack.call(FUNDER, "GET", f"/v1/competitions/{cid}/panel")

@@ -75,6 +75,18 @@ class Stack:
             )
         return response
 
+    async def close_early(self, funder: Identity, competition_id: str, reason: str) -> None:
+        """The funder closes a call before its deadline. Tests set deadlines days ahead and close
+        once their applications are in: a deadline seconds ahead races a loaded machine (the
+        scheduler's own closing is tested with a clock)."""
+        await self.call(
+            funder,
+            "POST",
+            f"/v1/competitions/{competition_id}:close",
+            json={"earlyCloseReason": reason},
+            expect=200,
+        )
+
 
 StackFactory = Callable[..., Awaitable[Stack]]
 

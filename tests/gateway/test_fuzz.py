@@ -138,8 +138,7 @@ async def seed(s: Stack) -> Seeds:
     awarded = await application(round_cid, closes, submit=True)
     await application(scoring_cid, closes, submit=True)
     for cid in (round_cid, scoring_cid):
-        await s.call(FUNDER, "POST", f"/v1/competitions/{cid}:close", expect=200,
-                     json={"earlyCloseReason": "the fuzz seed's application is in"})  # fmt: skip
+        await s.close_early(FUNDER, cid, "the fuzz seed's application is in")
     await application(open_cid, later, submit=False)
     await application(open_cid, later, submit=True)
 

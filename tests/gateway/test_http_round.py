@@ -105,13 +105,7 @@ async def test_a_whole_round_over_http(gateway_stack: StackFactory) -> None:
     )
     assert len(theirs.json()["applications"]) == 2 and theirs.json()["nextPageToken"]
 
-    await s.call(
-        FUNDER,
-        "POST",
-        f"/v1/competitions/{cid}:close",
-        json={"earlyCloseReason": "all three applications are in"},
-        expect=200,
-    )
+    await s.close_early(FUNDER, cid, "all three applications are in")
 
     experts = [Identity(subject=f"expert-{n}", role=Role.EXPERT) for n in (1, 2)]
     for who in experts:

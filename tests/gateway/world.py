@@ -172,13 +172,7 @@ async def build_side(s: Stack, n: int, closes: datetime) -> Side:
     pid = (await application(f"{mark} Project"))["id"]
     await s.call(applicant, "POST", f"/v1/applications/{pid}:submit", expect=200)
     draft = await application(f"{mark} Sketch")
-    await s.call(
-        funder,
-        "POST",
-        f"/v1/competitions/{cid}:close",
-        json={"earlyCloseReason": "every application of this side is in"},
-        expect=200,
-    )
+    await s.close_early(funder, cid, "every application of this side is in")
 
     expert = (
         await s.call(

@@ -109,13 +109,7 @@ async def play_round(
         },
     )
     expert = Identity(f"{tag}-expert", Role.EXPERT, expert_id=registered.json()["id"])
-    await s.call(
-        funder,
-        "POST",
-        f"/v1/competitions/{cid}:close",
-        json={"earlyCloseReason": "Enough applications for the test round"},
-        expect=200,
-    )
+    await s.close_early(funder, cid, "Enough applications for the test round")
 
     async def scoring() -> bool | None:
         return True if await panel_state() == "STATE_SCORING" else None
