@@ -142,7 +142,10 @@ async def event_path_check(config: Config) -> float:
     competition is closed afterwards, so applicants never see it among the open calls."""
     funder = identity_metadata(Identity(subject="devstack", role=Role.ADMIN))
     started = time.monotonic()
-    async with grpc.aio.insecure_channel(config.service_addrs["applications"]) as apps_channel:
+    async with (
+        grpc.aio.insecure_channel(config.service_addrs["applications"]) as apps_channel,
+        grpc.aio.insecure_channel(config.service_addrs["scoring"]) as scoring_channel,
+    ):
         apps = apps_grpc.ApplicationsServiceStub(apps_channel)
         # Fixed terms: the request must be byte-identical on every run for its request id to
         # find the first run's competition instead of creating another.
@@ -182,7 +185,6 @@ async def event_path_check(config: Config) -> float:
             competition = await apps.OpenCompetition(
                 apps_pb.OpenCompetitionRequest(id=competition.id), metadata=funder, timeout=5
             )
-    async with grpc.aio.insecure_channel(config.service_addrs["scoring"]) as scoring_channel:
         scoring = scoring_grpc.ScoringServiceStub(scoring_channel)
         while True:
             try:
@@ -196,11 +198,10 @@ async def event_path_check(config: Config) -> float:
                 if exc.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() - started > 30:
                     raise
                 await asyncio.sleep(0.1)
-    took = time.monotonic() - started
-    if competition.state == competitions_pb2.Competition.STATE_OPEN:
-        # Left open, the check's competition would sit among the calls applicants can enter.
-        async with grpc.aio.insecure_channel(config.service_addrs["applications"]) as channel:
-            await apps_grpc.ApplicationsServiceStub(channel).CloseCompetition(
+        took = time.monotonic() - started
+        if competition.state == competitions_pb2.Competition.STATE_OPEN:
+            # Left open, the check's competition would sit among the calls applicants can enter.
+            await apps.CloseCompetition(
                 apps_pb.CloseCompetitionRequest(
                     id=competition.id, early_close_reason="make run's event path check is done"
                 ),
